@@ -1,0 +1,70 @@
+"""The duty-list admission service: a Flask application over the ``catalogue`` package."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, g, request
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(Path(__file__).parent / "static"),
+        instance_relative_config=True,
+    )
+    from admission.config import load_config
+
+    app.config.update(load_config(app.instance_path, config))
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+
+    from catalogue import immutability
+
+    immutability.install()
+
+    from admission import db, formatting, i18n
+
+    db.init_app(app)
+    i18n.init_app(app)
+    formatting.init_app(app)
+
+    from admission.api import blueprint as api_blueprint
+    from admission.public import blueprint as public_blueprint
+
+    app.register_blueprint(public_blueprint)
+    app.register_blueprint(api_blueprint, url_prefix="/api/v1")
+
+    from admission.errors import register_error_handlers
+
+    register_error_handlers(app)
+
+    @app.after_request
+    def _finish_transaction(response):
+        # The request is the unit of work: operations flush, the request commits once.
+        session = g.get("db_session")
+        if session is not None:
+            if response.status_code < 400 and request.method not in ("GET", "HEAD", "OPTIONS"):
+                session.commit()
+            else:
+                session.rollback()
+        return response
+
+    @app.after_request
+    def _security_headers(response):
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; frame-ancestors 'none'",
+        )
+        return response
+
+    from admission.cli import register_cli
+
+    register_cli(app)
+    return app

@@ -1,0 +1,127 @@
+"""Accounts: passwords, login throttling, API tokens."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from admission import audit
+from admission.accounts.models import Account, ApiToken, LoginThrottle, Unit
+from catalogue.db import utcnow
+
+MAX_FAILURES = 5
+WINDOW = dt.timedelta(minutes=15)
+LOCKOUT = dt.timedelta(minutes=15)
+MIN_PASSWORD_LENGTH = 8
+
+_hasher = PasswordHasher()
+# Verifying against this when the username is unknown keeps the answer's timing the same.
+_DUMMY_HASH = _hasher.hash("not-a-password")
+
+
+class AccountError(Exception):
+    """A refused account action; the message is for the user, in Chinese."""
+
+
+class LoginRefused(AccountError):
+    def __init__(self, message: str, *, throttled: bool = False):
+        super().__init__(message)
+        self.throttled = throttled
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
+    return _hasher.hash(password)
+
+
+def create_account(session: Session, username: str, unit_code: str, password: str, *, actor: str) -> Account:
+    unit = session.scalars(select(Unit).where(Unit.code == unit_code)).first()
+    if unit is None:
+        raise AccountError(f"没有编码为 {unit_code} 的单位")
+    if session.scalars(select(Account).where(Account.username == username)).first():
+        raise AccountError(f"用户名 {username} 已存在")
+    account = Account(username=username, unit_id=unit.id, password_hash=hash_password(password))
+    session.add(account)
+    session.flush()
+    audit.record(
+        session, actor=actor, entity="account", entity_id=account.id, action="create_account",
+        changes={"username": username, "unit": unit_code},
+    )  # fmt: skip
+    return account
+
+
+def _throttle_row(session: Session, username: str, now: dt.datetime) -> LoginThrottle:
+    row = session.scalars(select(LoginThrottle).where(LoginThrottle.username == username).with_for_update()).first()
+    if row is None:
+        row = LoginThrottle(username=username, failures=0, window_started_at=now)
+        session.add(row)
+    return row
+
+
+def authenticate(session: Session, username: str, password: str, *, now: dt.datetime | None = None) -> Account:
+    """The account for these credentials, or LoginRefused.
+
+    The caller commits in both cases: a failure is counted even though the login is refused.
+    The message never says whether the username or the password was wrong.
+    """
+    now = now or utcnow()
+    username = (username or "").strip()[:64]
+    throttle = _throttle_row(session, username, now)
+    if throttle.locked_until and throttle.locked_until > now:
+        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
+        raise LoginRefused(f"登录失败次数过多，请 {minutes} 分钟后再试", throttled=True)
+    account = session.scalars(select(Account).where(Account.username == username)).first()
+    try:
+        _hasher.verify(account.password_hash if account else _DUMMY_HASH, password or "")
+        ok = account is not None and account.is_active
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        if now - throttle.window_started_at > WINDOW:
+            throttle.failures, throttle.window_started_at = 0, now
+        throttle.failures += 1
+        if throttle.failures >= MAX_FAILURES:
+            throttle.locked_until = now + LOCKOUT
+        session.flush()
+        raise LoginRefused("用户名或密码不正确")
+    throttle.failures, throttle.locked_until, throttle.window_started_at = 0, None, now
+    if _hasher.check_needs_rehash(account.password_hash):
+        account.password_hash = _hasher.hash(password)
+    session.flush()
+    return account
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(session: Session, account: Account) -> str:
+    token = secrets.token_urlsafe(32)
+    session.add(ApiToken(account_id=account.id, token_hash=_digest(token)))
+    session.flush()
+    return token
+
+
+def account_for_token(session: Session, token: str) -> Account | None:
+    row = session.scalars(
+        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+    ).first()
+    if row is None or not row.account.is_active:
+        return None
+    return row.account
+
+
+def revoke_token(session: Session, token: str, *, now: dt.datetime | None = None) -> bool:
+    row = session.scalars(select(ApiToken).where(ApiToken.token_hash == _digest(token))).first()
+    if row is None or row.revoked_at is not None:
+        return False
+    row.revoked_at = now or utcnow()
+    session.flush()
+    return True

@@ -1,0 +1,7 @@
+"""The JSON API of API.md, under /api/v1."""
+
+from flask import Blueprint
+
+blueprint = Blueprint("api", __name__)
+
+from admission.api import catalogue  # noqa: E402,F401

@@ -1,0 +1,62 @@
+"""Public catalogue endpoints (API.md "Catalogue")."""
+
+from __future__ import annotations
+
+from flask import jsonify, request
+
+from admission import catalogue_views as cv
+from admission.api import blueprint
+from admission.db import get_session
+from admission.errors import ApiError
+from catalogue.exports import release_document
+from catalogue.releases import release_records
+
+
+def _release_document(version: int | None):
+    session = get_session()
+    release = cv.release_or_404(session, version)
+    return jsonify(release_document(release, release_records(session, release)))
+
+
+@blueprint.get("/catalogue")
+def current_catalogue():
+    return _release_document(None)
+
+
+@blueprint.get("/catalogue/releases")
+def releases():
+    return jsonify(cv.release_summaries(get_session()))
+
+
+@blueprint.get("/catalogue/releases/<int:version>")
+def release(version: int):
+    return _release_document(version)
+
+
+@blueprint.get("/catalogue/releases/<int:version>/changes")
+def release_changes(version: int):
+    session = get_session()
+    changes = cv.change_log(session, cv.release_or_404(session, version))
+    return jsonify([{k: c[k] for k in ("change", "duty_code", "application_id", "fields")} for c in changes])
+
+
+@blueprint.get("/catalogue/diff")
+def diff():
+    try:
+        old, new = int(request.args["from"]), int(request.args["to"])
+    except (KeyError, ValueError) as exc:
+        raise ApiError(400, "请用 from 和 to 两个整数参数指定要比较的版本") from exc
+    result = cv.release_diff(get_session(), old, new)
+    return jsonify(
+        {
+            "added": result["added"],
+            "withdrawn": result["withdrawn"],
+            "amended": [{"code": a["code"], "fields": a["fields"]} for a in result["amended"]],
+        }
+    )
+
+
+@blueprint.get("/duties/<code>")
+def duty(code: str):
+    record, history = cv.duty_with_history(get_session(), code)
+    return jsonify(record | {"history": [{"version": h["version"], "change": h["change"]} for h in history]})

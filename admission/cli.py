@@ -1,0 +1,162 @@
+"""The ``admission`` command line (API.md "CLI"): a Flask CLI group over the application."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from admission.db import get_engine, get_session
+
+
+def _create_app():
+    from admission import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_default_commands=False, add_version_option=False)
+def main():
+    """临猗县村（社区）履行职责事项清单准入服务 — the duty-list admission service."""
+
+
+def register_cli(app) -> None:
+    # Also reachable as `flask --app admission ...` during development.
+    for command in (init, serve, catalogue, audit):
+        app.cli.add_command(command)
+
+
+@click.command()
+@click.option("--demo", is_flag=True, help="同时创建演示县（单位、乡镇、村和账号）")
+@click.option("--password", help="演示账号的统一密码（默认随机生成并打印一次）")
+@with_appcontext
+def init(demo: bool, password: str | None):
+    """创建或升级数据库结构，并在没有任何版本时载入第 1 版清单。"""
+    from admission import migrate
+    from admission.releases import operations as release_ops
+
+    Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
+    migrate.upgrade(get_engine())
+    session = get_session()
+    release = release_ops.load_initial_release(session, actor="cli")
+    session.commit()
+    if release is not None:
+        click.echo(f"已载入第 {release.version} 版清单：{release.title}")
+    else:
+        click.echo("清单已存在，未作改动")
+    if demo:
+        from admission.accounts import demo as demo_county
+
+        created = demo_county.create(session, password=password)
+        session.commit()
+        if created.units:
+            click.echo(f"已创建演示县：{created.units} 个单位，{created.accounts} 个账号（用户名为单位编码）")
+            if created.password:
+                click.echo(f"演示账号密码（只显示这一次）：{created.password}")
+        else:
+            click.echo("演示县已存在，未作改动")
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--no-scheduler", is_flag=True, help="不在本进程内运行定时任务")
+@with_appcontext
+def serve(host: str, port: int, threads: int, no_scheduler: bool):
+    """用生产级 WSGI 服务器（waitress）提供网页和 API。"""
+    import waitress
+
+    app = current_app._get_current_object()
+    click.echo(f"服务地址：http://{host}:{port}/")
+    waitress.serve(app, host=host, port=port, threads=threads, ident="admission")
+
+
+@click.group()
+def catalogue():
+    """清单的导入与导出。"""
+
+
+@catalogue.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--title", help="本版清单标题（默认沿用当前版本）")
+@click.option("--document-number", help="发文字号，如 临编办发〔2026〕3号")
+@click.option("--effective-on", type=click.DateTime(formats=["%Y-%m-%d"]), help="施行日期 YYYY-MM-DD")
+@with_appcontext
+def catalogue_import(file: Path, title, document_number, effective_on):
+    """从 .xlsx（附件1版式）或 .yaml 文件载入清单，发布为新版本。"""
+    from admission.releases import operations as release_ops
+    from catalogue.layout import LayoutError
+    from catalogue.releases import ReleaseError
+
+    session = get_session()
+    try:
+        release = release_ops.import_release(
+            session,
+            file.name,
+            file.read_bytes(),
+            actor="cli",
+            title=title,
+            document_number=document_number,
+            effective_on=effective_on.date() if isinstance(effective_on, dt.datetime) else None,
+        )
+        session.commit()
+    except LayoutError as exc:
+        session.rollback()
+        click.echo("导入失败，未写入任何数据：", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
+    except ReleaseError as exc:
+        session.rollback()
+        click.echo(f"导入失败，未写入任何数据：{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"已发布第 {release.version} 版：{release.title}")
+
+
+@catalogue.command("export")
+@click.option("--release", "version", type=int, help="版本号（默认当前版本）")
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json", "pdf"]), required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
+@with_appcontext
+def catalogue_export(version, fmt: str, output: Path):
+    """导出一个版本的清单。"""
+    from admission.releases import operations as release_ops
+
+    session = get_session()
+    try:
+        data = release_ops.export_release(session, version, fmt)
+    except LookupError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    output.write_bytes(data)
+    click.echo(f"已导出到 {output}")
+
+
+@click.group()
+def audit():
+    """审计记录。"""
+
+
+@audit.command("verify")
+@with_appcontext
+def audit_verify():
+    """校验审计记录的哈希链；损坏时以状态 1 退出并指出第一条有问题的记录。"""
+    from admission.audit import verify
+
+    result = verify(get_session())
+    if result["ok"]:
+        click.echo(f"审计链完整：共 {result['events']} 条记录")
+        return
+    click.echo(f"审计链已损坏：第一条有问题的记录 id={result['first_bad']}", err=True)
+    sys.exit(1)
+
+
+main.add_command(init)
+main.add_command(serve)
+main.add_command(catalogue)
+main.add_command(audit)

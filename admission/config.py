@@ -1,0 +1,56 @@
+"""Configuration from the environment; see README "Configuration"."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def default_database_url(instance_path: str) -> str:
+    return f"sqlite:///{Path(instance_path) / 'admission.sqlite3'}"
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the postgres:// and postgresql:// forms hosting panels hand out; use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load_config(instance_path: str, overrides: dict | None = None) -> dict:
+    overrides = overrides or {}
+    env = os.environ
+    database_url = overrides.get("DATABASE_URL") or env.get("DATABASE_URL") or default_database_url(instance_path)
+    config = {
+        "DATABASE_URL": normalise_database_url(database_url),
+        "ADMISSION_TIMEZONE": env.get("ADMISSION_TIMEZONE", "Asia/Shanghai"),
+        "JSON_MAX_BYTES": 1_000_000,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_DEFAULT_TIMEZONE": env.get("ADMISSION_TIMEZONE", "Asia/Shanghai"),
+    }
+    config.update(overrides)
+    config["SECRET_KEY"] = overrides.get("SECRET_KEY") or env.get("SECRET_KEY") or _dev_secret(instance_path, config)
+    return config
+
+
+def _dev_secret(instance_path: str, config: dict) -> str:
+    """On the embedded default (SQLite in the instance folder) a key is made once and kept there.
+
+    Anywhere else a missing SECRET_KEY is a deployment mistake: sessions signed with a key that
+    differs between workers, or changes at every restart, would log users out at random.
+    """
+    if not config["DATABASE_URL"].startswith("sqlite"):
+        raise ConfigError("SECRET_KEY 未设置：生产部署（PostgreSQL）必须通过环境变量提供 SECRET_KEY")
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

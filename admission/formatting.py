@@ -1,0 +1,71 @@
+"""How values read on a page: domain labels and local times."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from flask_babel import lazy_gettext as _l
+
+from catalogue.layout import remark_cell
+
+APPLIES_TO_LABELS = {"villages": _l("村（社区不涉及）"), "communities": _l("社区（村不涉及）"), "both": _l("村和社区")}
+ROLE_LABELS = {"perform": _l("履行"), "assist": _l("协助配合")}
+CHANGE_LABELS = {"added": _l("新增"), "amended": _l("调整"), "withdrawn": _l("取消")}
+FIELD_LABELS = {
+    "category": _l("事项类别"),
+    "title": _l("事项名称"),
+    "heading": _l("子项名称"),
+    "content": _l("主要内容"),
+    "legal_basis": _l("实施依据"),
+    "implementing_bodies": _l("实施主体"),
+    "guiding_units": _l("指导单位"),
+    "applies_to": _l("适用范围"),
+    "role": _l("村（社区）角色"),
+    "remark": _l("备注"),
+    "flow": _l("流程图"),
+    "steps": _l("操作流程"),
+    "supervisor": _l("监督主体"),
+    "risks": _l("廉政风险点"),
+    "controls": _l("防控措施"),
+}
+
+
+def field_label(path: str) -> str:
+    """``clauses[2].content`` reads as 第2条主要内容."""
+    if path.startswith("clauses["):
+        index, _, rest = path[len("clauses[") :].partition("]")
+        name = rest.lstrip(".")
+        return f"第{index}条" + (str(FIELD_LABELS.get(name, name)) if name else "")
+    if path.startswith("flow."):
+        return f"{FIELD_LABELS['flow']}·{FIELD_LABELS.get(path[5:], path[5:])}"
+    return str(FIELD_LABELS.get(path, path))
+
+
+def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    if value is None:
+        return ""
+    return value.astimezone(ZoneInfo(current_app.config["ADMISSION_TIMEZONE"])).strftime(fmt)
+
+
+def as_lines(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [str(v) for v in value]
+    if isinstance(value, dict):
+        return [f"{k}：{v}" for k, v in value.items() if v not in (None, "", [])]
+    return [str(value)]
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.filters.update(
+        applies_to=lambda v: APPLIES_TO_LABELS.get(v, v),
+        role=lambda v: ROLE_LABELS.get(v, v),
+        change=lambda v: CHANGE_LABELS.get(v, v),
+        field_label=field_label,
+        local_time=local_time,
+        as_lines=as_lines,
+        remark=remark_cell,
+    )

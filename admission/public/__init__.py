@@ -1,0 +1,7 @@
+"""Public pages: the current list, duties, releases, change logs, notices and diffs. No login."""
+
+from flask import Blueprint
+
+blueprint = Blueprint("public", __name__)
+
+from admission.public import views  # noqa: E402,F401

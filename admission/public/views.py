@@ -1,0 +1,90 @@
+"""Controllers of the public pages: read, render; nothing here changes data."""
+
+from __future__ import annotations
+
+from flask import Response, abort, make_response, redirect, render_template, request, url_for
+
+from admission import catalogue_views as cv
+from admission.db import get_session
+from admission.errors import ApiError
+from admission.i18n import LOCALES
+from admission.public import blueprint
+from admission.releases.operations import EXPORT_TYPES, export_release
+from catalogue.releases import release_records
+
+
+@blueprint.get("/")
+def index():
+    session = get_session()
+    release = cv.release_or_404(session, None)
+    records = release_records(session, release)
+    return render_template(
+        "public/index.html", release=release, categories=cv.by_category(records), duty_count=len(records)
+    )
+
+
+@blueprint.get("/duties/<code>")
+def duty(code: str):
+    session = get_session()
+    record, history = cv.duty_with_history(session, code)
+    return render_template("public/duty.html", duty=record, history=history)
+
+
+@blueprint.get("/releases")
+def releases():
+    return render_template("public/releases.html", releases=cv.release_summaries(get_session()))
+
+
+@blueprint.get("/releases/<int:version>")
+def release(version: int):
+    session = get_session()
+    release = cv.release_or_404(session, version)
+    records = release_records(session, release)
+    return render_template(
+        "public/release.html",
+        release=release,
+        changes=cv.change_log(session, release),
+        categories=cv.by_category(records),
+        duty_count=len(records),
+    )
+
+
+@blueprint.get("/releases/diff")
+def diff():
+    session = get_session()
+    summaries = cv.release_summaries(session)
+    if not summaries:
+        abort(404)
+    newest = summaries[-1]["version"]
+    old = request.args.get("from", type=int) or max(newest - 1, 1)
+    new = request.args.get("to", type=int) or newest
+    return render_template(
+        "public/diff.html", diff=cv.release_diff(session, old, new), old=old, new=new, releases=summaries
+    )
+
+
+@blueprint.get("/releases/<int:version>/list.<fmt>")
+def download(version: int, fmt: str):
+    if fmt not in EXPORT_TYPES:
+        abort(404)
+    session = get_session()
+    try:
+        data = export_release(session, version, fmt)
+    except LookupError as exc:
+        raise ApiError(404, str(exc)) from exc
+    response = Response(data, mimetype=EXPORT_TYPES[fmt])
+    filename = f"village-duty-list-v{version}.{fmt}"
+    response.headers["Content-Disposition"] = f"attachment; filename={filename}"
+    return response
+
+
+@blueprint.post("/locale")
+def set_locale():
+    locale = request.form.get("locale")
+    target = request.form.get("next") or url_for("public.index")
+    if not target.startswith("/") or target.startswith("//"):
+        target = url_for("public.index")
+    response = make_response(redirect(target))
+    if locale in LOCALES:
+        response.set_cookie("locale", locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response

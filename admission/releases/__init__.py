@@ -1,0 +1,1 @@
+"""Releases of the catalogue as the service runs them: loading, importing, exporting, assembling, publishing."""

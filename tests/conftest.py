@@ -1,0 +1,160 @@
+"""Fixtures: an application per test on a fresh database copied from a prepared template.
+
+SQLite always; PostgreSQL when TEST_DATABASE_URL names a server (CI runs the suite on both).
+Building the schema through the migrations and loading release 1 takes a moment, so each kind of
+starting state is built once per run and cloned for every test (a file copy on SQLite, CREATE
+DATABASE ... TEMPLATE on PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import uuid
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from admission import create_app, migrate
+from admission.db import get_session
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+_counter = itertools.count()
+
+
+def _prepare(app, kind: str) -> None:
+    with app.app_context():
+        from admission.db import get_engine
+        from admission.releases import operations as release_ops
+
+        migrate.upgrade(get_engine())
+        session = get_session()
+        if kind in ("release1", "demo"):
+            release_ops.load_initial_release(session, actor="test")
+        if kind == "demo":
+            from admission.accounts import demo as demo_county
+
+            demo_county.create(session, password="demo-pass-2026")
+        session.commit()
+        get_engine().dispose()
+
+
+class SqliteTemplates:
+    def __init__(self, root):
+        self.root = root
+        self.paths: dict[str, str] = {}
+
+    def clone(self, kind: str, target_dir) -> str:
+        if kind not in self.paths:
+            path = os.path.join(self.root, f"{kind}.sqlite3")
+            app = create_app({"DATABASE_URL": f"sqlite:///{path}", "SECRET_KEY": "t"})
+            _prepare(app, kind)
+            engine = create_engine(f"sqlite:///{path}")
+            with engine.connect() as conn:
+                conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+            engine.dispose()
+            self.paths[kind] = path
+        target = os.path.join(target_dir, "db.sqlite3")
+        shutil.copyfile(self.paths[kind], target)
+        return f"sqlite:///{target}"
+
+    def drop(self, url: str) -> None:
+        pass
+
+
+class PostgresTemplates:
+    def __init__(self, url: str):
+        self.admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        self.base = make_url(url)
+        self.prefix = f"adm_{uuid.uuid4().hex[:8]}"
+        self.templates: dict[str, str] = {}
+
+    def _url(self, name: str) -> str:
+        return self.base.set(database=name).render_as_string(hide_password=False)
+
+    def clone(self, kind: str, _target_dir) -> str:
+        if kind not in self.templates:
+            name = f"{self.prefix}_tmpl_{kind}"
+            with self.admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+            app = create_app({"DATABASE_URL": self._url(name), "SECRET_KEY": "t"})
+            _prepare(app, kind)
+            self.templates[kind] = name
+        name = f"{self.prefix}_{next(_counter)}"
+        with self.admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{self.templates[kind]}"'))
+        return self._url(name)
+
+    def drop(self, url: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
+
+    def close(self) -> None:
+        for name in self.templates.values():
+            with self.admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        self.admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def templates(tmp_path_factory):
+    if PG_URL:
+        from admission.config import normalise_database_url
+
+        registry = PostgresTemplates(normalise_database_url(PG_URL))
+        yield registry
+        registry.close()
+    else:
+        yield SqliteTemplates(str(tmp_path_factory.mktemp("templates")))
+
+
+def _make_app(templates, kind, tmp_path):
+    url = templates.clone(kind, str(tmp_path))
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "test-secret", "TESTING": True})
+    app.instance_path = str(tmp_path / "instance")
+    return app, url
+
+
+@pytest.fixture
+def make_app(templates, tmp_path):
+    """``make_app(kind)``: a fresh application on a database in state ``empty``, ``release1`` or ``demo``."""
+    made = []
+
+    def factory(kind: str = "release1"):
+        app, url = _make_app(templates, kind, tmp_path / f"app{len(made)}")
+        made.append((app, url))
+        return app
+
+    (tmp_path / "app0").mkdir()
+    for i in range(1, 4):
+        (tmp_path / f"app{i}").mkdir()
+    yield factory
+    for app, url in made:
+        with app.app_context():
+            from admission.db import get_engine
+
+            get_engine().dispose()
+        templates.drop(url)
+
+
+@pytest.fixture
+def app(make_app):
+    return make_app("release1")
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app):
+    with app.app_context():
+        yield get_session()
+
+
+@pytest.fixture
+def is_postgres():
+    return bool(PG_URL)
