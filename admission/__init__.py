@@ -26,9 +26,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     immutability.install()
 
-    from admission import db, formatting, i18n
+    from admission import auth, db, formatting, i18n
 
     db.init_app(app)
+    auth.init_app(app)
     i18n.init_app(app)
     formatting.init_app(app)
 

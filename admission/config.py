@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from pathlib import Path
@@ -34,6 +35,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": env.get("ADMISSION_TIMEZONE", "Asia/Shanghai"),
+        # Default due dates when the secretariat opens a stage without naming one.
+        "REVIEW_WORKING_DAYS": int(env.get("ADMISSION_REVIEW_WORKING_DAYS", 10)),
+        "CONSULTATION_WORKING_DAYS": int(env.get("ADMISSION_CONSULTATION_WORKING_DAYS", 15)),
+        "DEADLINES_IN_WORKING_DAYS": env.get("ADMISSION_DEADLINES_IN", "working_days") != "calendar_days",
+        # Fields that may not be pushed onto villages as their own duty; None keeps DESIGN.md's defaults.
+        # Set as JSON: [{"name": "行政执法", "keywords": ["行政执法", "执法检查"]}, ...]
+        "BANNED_FIELDS": json.loads(env["ADMISSION_BANNED_FIELDS"]) if env.get("ADMISSION_BANNED_FIELDS") else None,
     }
     config.update(overrides)
     config["SECRET_KEY"] = overrides.get("SECRET_KEY") or env.get("SECRET_KEY") or _dev_secret(instance_path, config)

@@ -16,3 +16,23 @@ __all__ = [
     "Unit",
     "UnitRole",
 ]
+
+from admission.applications.models import (  # noqa: E402
+    Application,
+    ConsultationRequest,
+    Meeting,
+    Notification,
+    ReferenceCounter,
+    Review,
+    TownshipFeedback,
+)
+
+__all__ += [
+    "Application",
+    "ConsultationRequest",
+    "Meeting",
+    "Notification",
+    "ReferenceCounter",
+    "Review",
+    "TownshipFeedback",
+]

@@ -98,7 +98,8 @@ def _next_code_number(session: Session) -> int:
     return max(numbers, default=0) + 1
 
 
-def _assign_codes(session: Session, records: list[dict]) -> None:
+def allocate_codes(session: Session, records: list[dict]) -> None:
+    """Give every record without a code the next free one; register new codes as duties."""
     known = set(session.scalars(select(Duty.code)))
     seen: set[str] = set()
     next_number = _next_code_number(session)
@@ -142,7 +143,7 @@ def build_release(
     if len(set(numbers)) != len(numbers):
         duplicate = next(n for n in numbers if numbers.count(n) > 1)
         raise ReleaseError(f"序号 {duplicate} 重复")
-    _assign_codes(session, records)
+    allocate_codes(session, records)
 
     version = (session.scalar(select(func.max(Release.version))) or 0) + 1
     release = Release(version=version, title=title.strip(), document_number=document_number, effective_on=effective_on)

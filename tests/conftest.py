@@ -158,3 +158,52 @@ def session(app):
 @pytest.fixture
 def is_postgres():
     return bool(PG_URL)
+
+
+DEMO_PASSWORD = "demo-pass-2026"
+
+
+class Api:
+    """A JSON client that logs units in once and sends each call with that unit's token."""
+
+    def __init__(self, app):
+        self.app = app
+        self.client = app.test_client()
+        self.tokens: dict[str, str] = {}
+
+    def token(self, username: str) -> str:
+        if username not in self.tokens:
+            response = self.client.post("/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD})
+            assert response.status_code == 200, response.get_json()
+            self.tokens[username] = response.get_json()["token"]
+        return self.tokens[username]
+
+    def call(self, method: str, url: str, as_: str | None = None, **kwargs):
+        headers = kwargs.pop("headers", {})
+        if as_:
+            headers["Authorization"] = f"Bearer {self.token(as_)}"
+        return self.client.open(url, method=method, headers=headers, **kwargs)
+
+    def get(self, url, as_=None, **kw):
+        return self.call("GET", url, as_, **kw)
+
+    def post(self, url, as_=None, **kw):
+        return self.call("POST", url, as_, **kw)
+
+    def patch(self, url, as_=None, **kw):
+        return self.call("PATCH", url, as_, **kw)
+
+    def action(self, application_id: int, action: str, as_: str, expect: int = 200, **body):
+        response = self.post(f"/api/v1/applications/{application_id}/actions/{action}", as_, json=body)
+        assert response.status_code == expect, (action, as_, response.get_json())
+        return response.get_json()
+
+
+@pytest.fixture
+def demo_app(make_app):
+    return make_app("demo")
+
+
+@pytest.fixture
+def api(demo_app):
+    return Api(demo_app)

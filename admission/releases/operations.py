@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from admission import audit
@@ -82,3 +83,160 @@ def export_release(session: Session, version: int | None, fmt: str) -> bytes:
 
         return pdf.release_table(release, records)
     raise LookupError(f"不支持的导出格式：{fmt}")
+
+
+# --------------------------------------------------------------- releases from approved applications
+
+
+class AssemblyError(Exception):
+    """A release that cannot be assembled from the chosen applications (message in Chinese)."""
+
+    def __init__(self, message: str, status: int = 409):
+        super().__init__(message)
+        self.status = status
+
+
+def releasable_applications(session: Session) -> list:
+    from admission.applications.models import Application
+
+    return list(
+        session.scalars(
+            select(Application)
+            .where(Application.state == "approved", Application.kind.in_(("admission", "amendment", "withdrawal")))
+            .order_by(Application.decided_on, Application.id)
+        )
+    )
+
+
+def apply_applications(current: list[dict], applications: list) -> tuple[list[dict], dict[str, int], list]:
+    """The list as it reads once these applications take effect, and which application changed which duty.
+
+    Admissions add duties at the end (their codes are given when the release is built); amendments
+    replace the named duty's record and keep its code and number; withdrawals remove the duty and
+    the list is renumbered so that 序号 stays continuous.
+    """
+    records = [dict(d) for d in current]
+    by_code = {d["code"]: d for d in records}
+    touched: dict[str, object] = {}
+    causes: dict[str, int] = {}
+    added: list[tuple[dict, int]] = []
+    for application in applications:
+        code = application.duty_code
+        if application.kind in ("amendment", "withdrawal"):
+            if code not in by_code:
+                raise AssemblyError(f"{application.reference}：现行清单中已没有事项 {code}")
+            if code in touched:
+                other = touched[code]
+                raise AssemblyError(
+                    f"{application.reference} 与 {other.reference} 都涉及事项 {code}，同一版本中一个事项只能调整或取消一次"
+                )
+            touched[code] = application
+            causes[code] = application.id
+            if application.kind == "withdrawal":
+                records = [r for r in records if r["code"] != code]
+            else:
+                proposed = application.proposed or {}
+                by_code[code].update(
+                    {k: proposed[k] for k in ("category", "title", "clauses", "flow") if k in proposed}
+                )
+        else:
+            added.append((dict(application.proposed or {}), application.id))
+    for number, record in enumerate(records, start=1):
+        record["number"] = number
+    next_number = len(records) + 1
+    pending = []
+    for offset, (proposed, application_id) in enumerate(added):
+        record = {
+            "code": None,
+            "number": next_number + offset,
+            "category": proposed.get("category"),
+            "title": proposed.get("title"),
+            "clauses": proposed.get("clauses") or [],
+            "flow": proposed.get("flow"),
+        }
+        records.append(record)
+        pending.append((record, application_id))
+    return records, causes, pending
+
+
+def assemble_release(
+    session: Session,
+    *,
+    actor: str,
+    actor_unit: str | None,
+    title: str | None,
+    document_number: str | None,
+    effective_on: dt.date | None,
+    application_ids: list[int] | None = None,
+) -> Release:
+    """A draft release: the current list plus the chosen approved applications, with its change log."""
+    from admission.applications.models import Application
+    from catalogue.models import Release as ReleaseModel
+    from catalogue.releases import ReleaseError, allocate_codes, build_release
+
+    if session.scalars(select(ReleaseModel).where(ReleaseModel.published_at.is_(None))).first() is not None:
+        raise AssemblyError("已有尚未发布的草稿版本，请先发布或删除它")
+    releasable = releasable_applications(session)
+    if application_ids is not None:
+        chosen = {a.id: a for a in releasable}
+        missing = [i for i in application_ids if i not in chosen]
+        if missing:
+            found = session.scalars(select(Application).where(Application.id.in_(missing))).all()
+            states = {a.id: a.state for a in found}
+            raise AssemblyError(
+                "以下申请不是待发布的已批准申请：" + "、".join(f"{i}（{states.get(i, '不存在')}）" for i in missing),
+                422,
+            )
+        releasable = [chosen[i] for i in dict.fromkeys(application_ids)]
+    if not releasable:
+        raise AssemblyError("没有已批准、待列入清单的申请")
+    current = current_release(session)
+    records, causes, added = apply_applications(release_records(session, current), releasable)
+    allocate_codes(session, records)
+    causes |= {record["code"]: application_id for record, application_id in added}
+    try:
+        release = build_release(
+            session,
+            records,
+            title=title or (current.title if current else "村（社区）履行职责事项清单"),
+            document_number=document_number,
+            effective_on=effective_on,
+            causes=causes,
+        )
+    except ReleaseError as exc:
+        raise AssemblyError(str(exc), 422) from exc
+    audit.record(
+        session, actor=actor, actor_unit=actor_unit, entity="release", entity_id=release.version,
+        action="assemble_release", to_state="draft",
+        changes={"applications": [a.id for a in releasable], "title": release.title},
+    )  # fmt: skip
+    return release
+
+
+def publish_assembled_release(session: Session, account, version: int, *, now: dt.datetime | None = None) -> Release:
+    """Publish a draft release and mark every application it carries as published."""
+    from admission.applications import operations as application_ops
+    from admission.applications.models import Application
+    from catalogue.releases import get_release, publish_release, release_changes
+
+    release = get_release(session, version, include_drafts=True)
+    if release is None:
+        raise LookupError(f"没有第 {version} 版")
+    publish_release(session, release, now=now)
+    ids = [c.application_id for c in release_changes(session, release) if c.application_id]
+    applications = session.scalars(select(Application).where(Application.id.in_(ids)).order_by(Application.id)).all()
+    for application in applications:
+        application_ops.publish(session, account, application, release.version, release.published_at)
+    actor = account.username if account else "system"
+    _record_publication(session, release, actor=actor, action="publish_release", source="applications")
+    return release
+
+
+def discard_release(session: Session, release: Release, *, actor: str, actor_unit: str | None) -> None:
+    from catalogue.releases import discard_draft
+
+    version = release.version
+    discard_draft(session, release)
+    audit.record(
+        session, actor=actor, actor_unit=actor_unit, entity="release", entity_id=version, action="discard_release"
+    )

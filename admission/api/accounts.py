@@ -1,0 +1,67 @@
+"""Tokens, the caller, and the county's units (API.md "Authentication")."""
+
+from __future__ import annotations
+
+from flask import jsonify
+from sqlalchemy import select
+from sqlalchemy.orm import aliased
+
+from admission.accounts.models import Unit
+from admission.accounts.operations import LoginRefused, authenticate, issue_token, revoke_token
+from admission.api import blueprint
+from admission.api.schemas import TokenRequestSchema
+from admission.api.util import load
+from admission.auth import bearer_token, require_account
+from admission.db import get_session
+from admission.errors import ApiError
+
+
+def user_dict(account) -> dict:
+    return {
+        "username": account.username,
+        "unit": account.unit.code,
+        "unit_name": account.unit.name,
+        "roles": account.roles,
+    }
+
+
+@blueprint.post("/auth/token")
+def create_token():
+    data = load(TokenRequestSchema())
+    session = get_session()
+    try:
+        account = authenticate(session, data["username"], data["password"])
+    except LoginRefused as exc:
+        # The failure is counted even though the request fails: commit it before answering.
+        session.commit()
+        raise ApiError(429 if exc.throttled else 401, str(exc)) from exc
+    token = issue_token(session, account)
+    response = jsonify({"token": token, "user": user_dict(account)})
+    return response
+
+
+@blueprint.delete("/auth/token")
+def delete_token():
+    require_account()
+    revoke_token(get_session(), bearer_token())
+    return "", 204
+
+
+@blueprint.get("/me")
+def me():
+    return jsonify(user_dict(require_account()))
+
+
+@blueprint.get("/units")
+def units():
+    session = get_session()
+    township = aliased(Unit)
+    rows = session.execute(
+        select(Unit, township.code).outerjoin(township, Unit.township_id == township.id).order_by(Unit.id)
+    ).all()
+    return jsonify(
+        [
+            {"code": u.code, "name": u.name, "kind": u.kind, "roles": u.roles, "township": township_code}
+            for u, township_code in rows
+        ]
+    )

@@ -1,0 +1,173 @@
+"""Request bodies of the JSON API (marshmallow), with the limits that keep input sane."""
+
+from __future__ import annotations
+
+from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+
+from admission.applications.models import KINDS
+from catalogue.records import APPLIES_TO
+
+TEXT = validate.Length(max=5000)
+SHORT = validate.Length(max=200)
+OPINIONS = ("agree", "agree_with_conditions", "disagree")
+FUNDING_PER = ("village_year", "community_year", "one_time")
+
+
+class StrictSchema(Schema):
+    class Meta:
+        unknown = RAISE
+
+
+class FundingSchema(StrictSchema):
+    amount = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(min=0, max=10**12))
+    per = fields.String(allow_none=True, validate=validate.OneOf(FUNDING_PER))
+    source = fields.String(allow_none=True, validate=SHORT)
+    note = fields.String(allow_none=True, validate=TEXT)
+
+
+class GuaranteesSchema(StrictSchema):
+    authority = fields.String(allow_none=True, validate=TEXT)
+    institutional = fields.String(allow_none=True, validate=TEXT)
+    personnel = fields.String(allow_none=True, validate=TEXT)
+    equipment = fields.String(allow_none=True, validate=TEXT)
+    funding = fields.Nested(FundingSchema, allow_none=True)
+
+
+class SpecialRequirementsSchema(StrictSchema):
+    body = fields.Boolean(load_default=False)
+    venue = fields.Boolean(load_default=False)
+    staff = fields.Boolean(load_default=False)
+    legal_basis = fields.String(allow_none=True, validate=TEXT)
+
+
+class ClauseSchema(StrictSchema):
+    heading = fields.String(allow_none=True, validate=SHORT)
+    content = fields.String(allow_none=True, validate=TEXT)
+    legal_basis = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=50))
+    implementing_bodies = fields.List(fields.String(validate=SHORT), validate=validate.Length(max=30))
+    guiding_units = fields.List(fields.String(validate=SHORT), validate=validate.Length(max=30))
+    applies_to = fields.String(allow_none=True, validate=validate.OneOf(APPLIES_TO))
+    role = fields.String(allow_none=True, validate=validate.OneOf(("perform", "assist")))
+    remark = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class FlowSchema(StrictSchema):
+    steps = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=100))
+    supervisor = fields.String(allow_none=True, validate=validate.Length(max=500))
+    risks = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=50))
+    controls = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=50))
+
+
+class ProposedDutySchema(Schema):
+    class Meta:
+        # Clients may send back a DUTY they read from the API; its derived keys are ignored.
+        unknown = "exclude"
+
+    category = fields.String(allow_none=True, validate=validate.Length(max=100))
+    title = fields.String(allow_none=True, validate=SHORT)
+    clauses = fields.List(fields.Nested(ClauseSchema), validate=validate.Length(max=50))
+    flow = fields.Nested(FlowSchema, allow_none=True)
+
+
+class ApplicationBodySchema(StrictSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(KINDS))
+    duty_code = fields.String(allow_none=True, validate=validate.Length(max=16))
+    reason = fields.String(allow_none=True, validate=TEXT)
+    proposed = fields.Nested(ProposedDutySchema, allow_none=True)
+    boundary = fields.String(allow_none=True, validate=TEXT)
+    mechanism = fields.String(allow_none=True, validate=TEXT)
+    guarantees = fields.Nested(GuaranteesSchema, allow_none=True)
+    special_requirements = fields.Nested(SpecialRequirementsSchema, allow_none=True)
+    valid_until = fields.Date(allow_none=True)
+
+
+class ApplicationPatchSchema(ApplicationBodySchema):
+    kind = fields.String(validate=validate.OneOf(KINDS))
+
+    @validates_schema
+    def _kind_is_fixed(self, data, **kwargs):
+        if "kind" in data:
+            raise ValidationError("申请类型创建后不能修改", "kind")
+
+
+class CommentSchema(StrictSchema):
+    comment = fields.String(allow_none=True, validate=TEXT)
+
+
+class StartReviewSchema(StrictSchema):
+    reviewers = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=200))
+    due = fields.Date(allow_none=True)
+    comment = fields.String(allow_none=True, validate=TEXT)
+
+
+class OpinionSchema(StrictSchema):
+    opinion = fields.String(required=True, validate=validate.OneOf(OPINIONS))
+    comment = fields.String(allow_none=True, validate=TEXT)
+
+
+class OpenConsultationSchema(StrictSchema):
+    due = fields.Date(allow_none=True)
+    scope = fields.String(allow_none=True, validate=validate.OneOf(APPLIES_TO))
+    comment = fields.String(allow_none=True, validate=TEXT)
+
+
+class FeedbackSchema(StrictSchema):
+    summary = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class ForwardSchema(StrictSchema):
+    comment = fields.String(allow_none=True, validate=TEXT)
+    meeting_id = fields.Integer(allow_none=True, strict=True)
+
+
+class DecideSchema(StrictSchema):
+    decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
+    document_number = fields.String(allow_none=True, validate=validate.Length(max=100))
+    decided_on = fields.Date(allow_none=True)
+    comment = fields.String(allow_none=True, validate=TEXT)
+
+
+ACTION_SCHEMAS = {
+    "submit": CommentSchema,
+    "withdraw": CommentSchema,
+    "start_preliminary_review": StartReviewSchema,
+    "review": OpinionSchema,
+    "open_consultation": OpenConsultationSchema,
+    "reply": OpinionSchema,
+    "township_feedback": FeedbackSchema,
+    "close_consultation": CommentSchema,
+    "forward": ForwardSchema,
+    "return": CommentSchema,
+    "reject": CommentSchema,
+    "decide": DecideSchema,
+}
+
+
+class TokenRequestSchema(StrictSchema):
+    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class ReleaseRequestSchema(StrictSchema):
+    title = fields.String(allow_none=True, validate=SHORT)
+    document_number = fields.String(allow_none=True, validate=validate.Length(max=100))
+    effective_on = fields.Date(allow_none=True)
+    applications = fields.List(fields.Integer(strict=True), allow_none=True, validate=validate.Length(max=500))
+
+
+class MeetingSchema(StrictSchema):
+    scheduled_at = fields.AwareDateTime(required=True, default_timezone=None)
+    location = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    agenda = fields.List(fields.Integer(strict=True), load_default=list, validate=validate.Length(max=100))
+    attendees = fields.List(
+        fields.String(validate=validate.Length(max=64)), load_default=list, validate=validate.Length(max=200)
+    )
+
+
+class MinutesSchema(StrictSchema):
+    class DecisionSchema(StrictSchema):
+        application_id = fields.Integer(required=True, strict=True)
+        outcome = fields.String(required=True, validate=validate.Length(min=1, max=500))
+
+    text = fields.String(required=True, validate=validate.Length(min=1, max=50000))
+    decisions = fields.List(fields.Nested(DecisionSchema), load_default=list, validate=validate.Length(max=100))

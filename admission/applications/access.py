@@ -1,0 +1,92 @@
+"""Who may see an application and who may act on it: role first, then the object rule.
+
+An application the caller may not know exists answers 404; one it may see but not act on, 403.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, exists, false, or_, select
+from sqlalchemy.orm import Session
+
+from admission.accounts.models import Account
+from admission.applications.models import Application, ConsultationRequest, Review, TownshipFeedback
+from admission.applications.workflow import Transition, WorkflowError
+
+OVERSIGHT = ("secretariat", "lead_unit")
+# What the county sees: everything that reached its desk.
+COUNTY_STATES = ("county_review", "approved", "published")
+
+
+def _visibility(account: Account):
+    unit_id = account.unit_id
+    if account.has_role(*OVERSIGHT):
+        return None
+    clauses = []
+    if account.has_role("applicant"):
+        clauses.append(Application.applicant_id == unit_id)
+    if account.has_role("member_unit"):
+        clauses.append(exists().where(Review.application_id == Application.id, Review.unit_id == unit_id))
+    if account.has_role("township"):
+        clauses.append(
+            exists().where(TownshipFeedback.application_id == Application.id, TownshipFeedback.township_id == unit_id)
+        )
+    if account.has_role("village"):
+        clauses.append(
+            exists().where(
+                ConsultationRequest.application_id == Application.id, ConsultationRequest.village_id == unit_id
+            )
+        )
+    if account.has_role("county"):
+        clauses.append(or_(Application.state.in_(COUNTY_STATES), Application.decided_on.is_not(None)))
+    return or_(*clauses) if clauses else false()
+
+
+def visible_applications(account: Account) -> Select:
+    query = select(Application)
+    condition = _visibility(account)
+    if condition is None:
+        return query
+    return query.where(condition)
+
+
+def can_view(session: Session, account: Account | None, application: Application) -> bool:
+    if account is None:
+        return False
+    condition = _visibility(account)
+    if condition is None:
+        return True
+    return session.scalar(select(exists().where(Application.id == application.id, condition)))
+
+
+def can_edit(account: Account, application: Application) -> bool:
+    return account.has_role("applicant") and application.applicant_id == account.unit_id and application.is_editable
+
+
+def _rule_holds(session: Session, account: Account, application: Application, rule: str | None) -> bool:
+    unit_id, round_ = account.unit_id, application.round
+    if rule is None:
+        return True
+    if rule == "own":
+        return application.applicant_id == unit_id
+    if rule == "assigned_reviewer":
+        model, column = Review, Review.unit_id
+    elif rule == "consulted_village":
+        model, column = ConsultationRequest, ConsultationRequest.village_id
+    elif rule == "consulted_township":
+        model, column = TownshipFeedback, TownshipFeedback.township_id
+    else:
+        raise ValueError(rule)
+    return session.scalar(
+        select(exists().where(model.application_id == application.id, model.round == round_, column == unit_id))
+    )
+
+
+def may_perform(session: Session, account: Account, application: Application, transition: Transition) -> bool:
+    return account.has_role(*transition.roles) and _rule_holds(session, account, application, transition.rule)
+
+
+def check_action(session: Session, account: Account, application: Application, transition: Transition) -> None:
+    if not account.has_role(*transition.roles):
+        raise WorkflowError(403, f"您所在单位无权执行“{transition.label}”", code="forbidden")
+    if not _rule_holds(session, account, application, transition.rule):
+        raise WorkflowError(403, f"该申请的“{transition.label}”不由您所在单位办理", code="forbidden")

@@ -1,0 +1,207 @@
+"""What is stored for an application and for the parallel work of its stages.
+
+Parallel work lives in rows, one per party: a review per assigned member unit and round, a request
+per village or community in scope, a feedback per township. Each row carries its own due date and
+status, so completion rules are plain queries and deadlines survive restarts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from admission.accounts.models import Unit
+from catalogue.db import Base, JSONType, UTCDateTime, utcnow
+
+KINDS = ("admission", "amendment", "withdrawal", "one_off")
+STATES = (
+    "draft",
+    "submitted",
+    "preliminary_review",
+    "consultation",
+    "re_review",
+    "county_review",
+    "approved",
+    "published",
+    "returned",
+    "withdrawn",
+    "rejected",
+)
+# The rules an application started under; a later change of procedure must not re-judge it.
+WORKFLOW_VERSION = "linyi-2022-annex4/1"
+KIND_PREFIX = {"admission": "准入", "amendment": "调整", "withdrawal": "取消", "one_off": "一事一批"}
+ROW_STATUSES = ("pending", "answered", "overdue")
+
+
+class Application(Base):
+    __tablename__ = "applications"
+    __table_args__ = (Index("ix_applications_state_kind", "state", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(40), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(24), default="draft")
+    workflow_version: Mapped[str] = mapped_column(String(40), default=WORKFLOW_VERSION)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
+
+    duty_code: Mapped[str | None] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)
+    proposed: Mapped[dict | None] = mapped_column(JSONType)
+    boundary: Mapped[str | None] = mapped_column(Text)
+    mechanism: Mapped[str | None] = mapped_column(Text)
+    guarantees: Mapped[dict | None] = mapped_column(JSONType)
+    special_requirements: Mapped[dict | None] = mapped_column(JSONType)
+    valid_until: Mapped[dt.date | None] = mapped_column(Date)
+
+    # Screening findings of the last submit: the warnings every reviewer sees.
+    findings: Mapped[list | None] = mapped_column(JSONType)
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    review_due: Mapped[dt.date | None] = mapped_column(Date)
+    consultation_due: Mapped[dt.date | None] = mapped_column(Date)
+    consultation_scope: Mapped[str | None] = mapped_column(String(16))
+
+    decision_document_number: Mapped[str | None] = mapped_column(String(100))
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    meeting_id: Mapped[int | None] = mapped_column(Integer)
+    # One-offs: once approved they stand in the public register until valid_until.
+    expired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    released_in: Mapped[int | None] = mapped_column(Integer)
+
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Optimistic locking: the version travels to clients as the ETag.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    applicant: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.id}-{self.version}"'
+
+    @property
+    def is_editable(self) -> bool:
+        return self.state in ("draft", "returned")
+
+    def body(self) -> dict:
+        """The fields an applicant writes, as screening and the API see them."""
+        return {
+            "kind": self.kind,
+            "duty_code": self.duty_code,
+            "reason": self.reason,
+            "proposed": self.proposed,
+            "boundary": self.boundary,
+            "mechanism": self.mechanism,
+            "guarantees": self.guarantees,
+            "special_requirements": self.special_requirements,
+            "valid_until": self.valid_until,
+        }
+
+
+class Review(Base):
+    """A member unit's preliminary-review opinion in one round."""
+
+    __tablename__ = "reviews"
+    __table_args__ = (UniqueConstraint("application_id", "round", "unit_id", name="uq_reviews_application_round_unit"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    opinion: Mapped[str | None] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
+    due: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+
+
+class ConsultationRequest(Base):
+    """One village's or community's reply to a consultation."""
+
+    __tablename__ = "consultation_requests"
+    __table_args__ = (
+        UniqueConstraint("application_id", "round", "village_id", name="uq_consultation_requests_app_round_village"),
+        Index("ix_consultation_requests_app_township", "application_id", "round", "township_id", "status"),
+        Index("ix_consultation_requests_village_status", "village_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer)
+    village_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    township_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    opinion: Mapped[str | None] = mapped_column(String(32))
+    comment: Mapped[str | None] = mapped_column(Text)
+    due: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    village: Mapped[Unit] = relationship(foreign_keys=[village_id], lazy="raise_on_sql")
+
+
+class TownshipFeedback(Base):
+    """A township's written feedback to the joint meeting on its villages' replies."""
+
+    __tablename__ = "township_feedback"
+    __table_args__ = (
+        UniqueConstraint("application_id", "round", "township_id", name="uq_township_feedback_app_round_township"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    round: Mapped[int] = mapped_column(Integer)
+    township_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    summary: Mapped[str | None] = mapped_column(Text)
+    due: Mapped[dt.date | None] = mapped_column(Date, index=True)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+    township: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+
+
+class Notification(Base):
+    """An in-app notice to a unit. ``key`` makes a notice idempotent (the scheduler may retry)."""
+
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_unit_read", "unit_id", "read_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    kind: Mapped[str] = mapped_column(String(40))
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str | None] = mapped_column(Text)
+    key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReferenceCounter(Base):
+    """The last reference number given per kind and year (准入〔2026〕3号)."""
+
+    __tablename__ = "reference_counters"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Meeting(Base):
+    """A joint meeting (联席会议): when, where, which applications, which units."""
+
+    __tablename__ = "meetings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scheduled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
+    location: Mapped[str] = mapped_column(String(200))
+    agenda: Mapped[list] = mapped_column(JSONType)
+    attendees: Mapped[list] = mapped_column(JSONType)
+    minutes: Mapped[str | None] = mapped_column(Text)
+    decisions: Mapped[list | None] = mapped_column(JSONType)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,0 +1,124 @@
+"""The parallel work of a stage: review rows, consultation requests, township feedback.
+
+Rows are written in bulk (a province-wide consultation reaches 20,000 villages) and counted with
+aggregate queries, never loaded one by one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from admission.accounts.models import Unit
+from admission.applications.models import Application, ConsultationRequest, Review, TownshipFeedback
+
+SCOPE_KINDS = {"villages": ("village",), "communities": ("community",), "both": ("village", "community")}
+
+
+def create_reviews(session: Session, application: Application, unit_ids: list[int], due: dt.date) -> None:
+    session.execute(
+        insert(Review),
+        [
+            {
+                "application_id": application.id,
+                "round": application.round,
+                "unit_id": u,
+                "status": "pending",
+                "due": due,
+            }
+            for u in unit_ids
+        ],
+    )
+
+
+def create_consultation(session: Session, application: Application, scope: str, due: dt.date) -> tuple[int, int]:
+    """A request to every active village or community in scope, a feedback row per relaying unit."""
+    rows = session.execute(
+        select(Unit.id, Unit.township_id).where(
+            Unit.kind.in_(SCOPE_KINDS[scope]), Unit.active.is_(True), Unit.township_id.is_not(None)
+        )
+    ).all()
+    base = {"application_id": application.id, "round": application.round, "status": "pending", "due": due}
+    if rows:
+        session.execute(insert(ConsultationRequest), [base | {"village_id": v, "township_id": t} for v, t in rows])
+    townships = sorted({t for _, t in rows})
+    if townships:
+        session.execute(insert(TownshipFeedback), [base | {"township_id": t} for t in townships])
+    return len(rows), len(townships)
+
+
+def _pending(model, application: Application):
+    return and_(model.application_id == application.id, model.round == application.round, model.status == "pending")
+
+
+def pending_count(session: Session, model, application: Application) -> int:
+    return session.scalar(select(func.count()).select_from(model).where(_pending(model, application)))
+
+
+def mark_overdue(session: Session, model, application: Application) -> int:
+    result = session.execute(
+        update(model)
+        .where(_pending(model, application))
+        .values(status="overdue")
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount
+
+
+def reviews(session: Session, application: Application) -> list[Review]:
+    return list(
+        session.scalars(select(Review).where(Review.application_id == application.id).order_by(Review.round, Review.id))
+    )
+
+
+def consultation_progress(session: Session, application: Application) -> dict:
+    """Counts overall and per township for the current round."""
+    round_ = application.round
+    counted = session.execute(
+        select(
+            ConsultationRequest.township_id,
+            func.count(),
+            func.sum(case((ConsultationRequest.status == "answered", 1), else_=0)),
+            func.sum(case((ConsultationRequest.status == "overdue", 1), else_=0)),
+            func.sum(case((ConsultationRequest.opinion == "disagree", 1), else_=0)),
+        )
+        .where(ConsultationRequest.application_id == application.id, ConsultationRequest.round == round_)
+        .group_by(ConsultationRequest.township_id)
+    ).all()
+    feedback = {
+        f.township_id: f
+        for f in session.scalars(
+            select(TownshipFeedback).where(
+                TownshipFeedback.application_id == application.id, TownshipFeedback.round == round_
+            )
+        )
+    }
+    townships = []
+    totals = {"in_scope": 0, "replied": 0, "overdue": 0, "disagree": 0}
+    for township_id, total, replied, overdue, disagree in counted:
+        f = feedback.get(township_id)
+        townships.append(
+            {
+                "township": f.township.code if f else None,
+                "name": f.township.name if f else None,
+                "in_scope": total,
+                "replied": int(replied or 0),
+                "overdue": int(overdue or 0),
+                "disagree": int(disagree or 0),
+                "feedback": {"status": f.status, "summary": f.summary} if f else None,
+            }
+        )
+        totals["in_scope"] += total
+        totals["replied"] += int(replied or 0)
+        totals["overdue"] += int(overdue or 0)
+        totals["disagree"] += int(disagree or 0)
+    townships.sort(key=lambda t: t["township"] or "")
+    totals["feedback_received"] = sum(1 for f in feedback.values() if f.status == "answered")
+    totals["townships"] = len(feedback)
+    return totals | {
+        "scope": application.consultation_scope,
+        "due": application.consultation_due,
+        "per_township": townships,
+    }

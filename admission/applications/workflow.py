@@ -1,0 +1,165 @@
+"""The admission procedure as one table of transitions, and the one function that runs them.
+
+Every path that changes an application's state (the web pages, the JSON API, the CLI, the
+scheduler) calls ``perform``. It checks the action exists for the state, the caller's role, the
+object rule and the guard, moves the state with a compare-and-set UPDATE, and records the audit
+event, all in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from admission import audit
+from admission.applications.models import Application
+from catalogue.db import utcnow
+
+BEFORE_COUNTY = ("draft", "submitted", "preliminary_review", "consultation", "re_review", "returned")
+SECRETARIAT = ("secretariat",)
+
+
+class WorkflowError(Exception):
+    """An action refused; ``status`` is the HTTP status the API answers with."""
+
+    def __init__(self, status: int, message: str, *, code: str | None = None, details: dict | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.code = code
+        self.details = details or {}
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    sources: tuple[str, ...]
+    # None: the action records work inside the stage (an opinion, a reply) and keeps the state.
+    target: str | None
+    roles: tuple[str, ...]
+    kinds: tuple[str, ...] = ("admission", "amendment", "withdrawal", "one_off")
+    requires_comment: bool = False
+    label: str = ""
+    # Extra object rule beyond the role (e.g. "this unit's own application"); see access.py.
+    rule: str | None = None
+    guards: tuple[str, ...] = field(default=())
+
+
+PROCEDURE_KINDS = ("admission", "amendment", "withdrawal")
+
+TRANSITIONS: tuple[Transition, ...] = (
+    Transition("submit", ("draft", "returned"), "submitted", ("applicant",), rule="own", guards=("screening",), label="提交"),
+    Transition("withdraw", BEFORE_COUNTY, "withdrawn", ("applicant",), rule="own", label="撤回"),
+    Transition("start_preliminary_review", ("submitted",), "preliminary_review", SECRETARIAT, label="启动初步审核"),
+    Transition("review", ("preliminary_review",), None, ("member_unit",), rule="assigned_reviewer", label="提出审核意见"),
+    Transition(
+        "open_consultation", ("preliminary_review",), "consultation", SECRETARIAT, kinds=PROCEDURE_KINDS,
+        guards=("reviews_concluded",), label="征求村（社区）意见",
+    ),
+    Transition("reply", ("consultation",), None, ("village",), rule="consulted_village", label="答复征求意见"),
+    Transition("township_feedback", ("consultation",), None, ("township",), rule="consulted_township", label="乡镇书面反馈"),
+    Transition(
+        "close_consultation", ("consultation",), "re_review", SECRETARIAT, kinds=PROCEDURE_KINDS,
+        guards=("consultation_concluded",), label="结束征求意见，进入复审",
+    ),
+    Transition("forward", ("re_review",), "county_review", SECRETARIAT, kinds=PROCEDURE_KINDS, label="报县委、县政府审定"),
+    Transition(
+        "forward", ("preliminary_review",), "county_review", SECRETARIAT, kinds=("one_off",),
+        guards=("reviews_concluded",), label="报县委、县政府审定",
+    ),
+    Transition(
+        "return", ("preliminary_review", "consultation", "re_review"), "returned", SECRETARIAT,
+        requires_comment=True, label="退回修改",
+    ),
+    Transition("reject", ("preliminary_review", "re_review"), "rejected", SECRETARIAT, requires_comment=True, label="不予准入"),
+    # decide's target depends on the decision: approved, or rejected (with reasons).
+    Transition("decide", ("county_review",), "approved", ("county",), label="县委、县政府审定"),
+    # Publishing a release that carries the application's change; the release operation calls it.
+    Transition("publish", ("approved",), "published", SECRETARIAT, kinds=PROCEDURE_KINDS, label="列入清单并公布"),
+)  # fmt: skip
+
+ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
+
+
+def find_transition(application: Application, action: str) -> Transition:
+    candidates = [t for t in TRANSITIONS if t.action == action]
+    if not candidates:
+        raise WorkflowError(404, f"没有名为 {action} 的操作", code="unknown_action")
+    for t in candidates:
+        if application.state in t.sources and application.kind in t.kinds:
+            return t
+    raise WorkflowError(
+        409, f"申请当前处于“{STATE_LABELS[application.state]}”状态，不能执行“{candidates[0].label}”", code="conflict"
+    )
+
+
+def transitions_for(application: Application) -> list[Transition]:
+    return [t for t in TRANSITIONS if application.state in t.sources and application.kind in t.kinds]
+
+
+def move(
+    session: Session,
+    application: Application,
+    transition: Transition,
+    *,
+    actor: str,
+    actor_unit: str | None,
+    target: str | None = None,
+    comment: str | None = None,
+    changes: dict | None = None,
+    values: dict | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Compare-and-set the state and record the audit event; of two racing callers one gets 409."""
+    now = now or utcnow()
+    source = application.state
+    target = target or transition.target or source
+    if target != source or values:
+        result = session.execute(
+            update(Application)
+            .where(
+                Application.id == application.id,
+                Application.state == source,
+                Application.version == application.version,
+            )
+            .values(state=target, version=Application.version + 1, updated_at=now, **(values or {}))
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            raise WorkflowError(409, "申请已被他人处理，请刷新后重试", code="conflict")
+        session.refresh(application)
+    audit.record(
+        session,
+        actor=actor,
+        actor_unit=actor_unit,
+        entity="application",
+        entity_id=application.id,
+        application_id=application.id,
+        action=transition.action,
+        from_state=source,
+        to_state=target,
+        changes=changes,
+        comment=comment,
+        now=now,
+    )
+
+
+STATE_LABELS = {
+    "draft": "草稿",
+    "submitted": "已提交",
+    "preliminary_review": "初步审核",
+    "consultation": "征求意见",
+    "re_review": "复审",
+    "county_review": "县委、县政府审定",
+    "approved": "已批准",
+    "published": "已列入清单",
+    "returned": "已退回",
+    "withdrawn": "已撤回",
+    "rejected": "不予准入",
+}
+
+Guard = Callable[..., None]

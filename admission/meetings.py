@@ -1,0 +1,81 @@
+"""Joint meetings (联席会议): scheduling with agenda and attendees, and their minutes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from admission import audit
+from admission.accounts.models import Account, Unit
+from admission.applications.models import Application, Meeting
+from admission.applications.workflow import WorkflowError
+from admission.notifications import notify, units_with_role
+
+
+def meeting_dict(meeting: Meeting) -> dict:
+    return {
+        "id": meeting.id,
+        "scheduled_at": meeting.scheduled_at.isoformat(),
+        "location": meeting.location,
+        "agenda": meeting.agenda,
+        "attendees": meeting.attendees,
+        "minutes": meeting.minutes,
+        "decisions": meeting.decisions or [],
+    }
+
+
+def schedule_meeting(session: Session, account: Account, data: dict, *, now: dt.datetime) -> Meeting:
+    if not account.has_role("secretariat"):
+        raise WorkflowError(403, "只有联席会议办公室（县委编办）可以召集联席会议", code="forbidden")
+    if data["scheduled_at"] < now:
+        raise WorkflowError(
+            422, "会议时间不能早于现在", code="invalid", details={"fields": {"scheduled_at": "过去的时间"}}
+        )
+    agenda = list(dict.fromkeys(data["agenda"]))
+    found = set(session.scalars(select(Application.id).where(Application.id.in_(agenda))))
+    if missing := [i for i in agenda if i not in found]:
+        raise WorkflowError(
+            422, f"议题中的申请不存在：{missing}", code="invalid", details={"fields": {"agenda": missing}}
+        )
+    codes = list(dict.fromkeys(data["attendees"]))
+    member_ids = set(units_with_role(session, "member_unit"))
+    if codes:
+        units = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(codes)))}
+        if missing := [c for c in codes if c not in units]:
+            raise WorkflowError(
+                422, f"参会单位不存在：{'、'.join(missing)}", code="invalid", details={"fields": {"attendees": missing}}
+            )
+        attendee_ids = [units[c].id for c in codes]
+    else:
+        attendee_ids = sorted(member_ids)
+        codes = list(session.scalars(select(Unit.code).where(Unit.id.in_(attendee_ids)).order_by(Unit.id)))
+    meeting = Meeting(scheduled_at=data["scheduled_at"], location=data["location"], agenda=agenda, attendees=codes)
+    session.add(meeting)
+    session.flush()
+    audit.record(session, actor=account.username, actor_unit=account.unit.code, entity="meeting", entity_id=meeting.id,
+                 action="schedule_meeting", changes=meeting_dict(meeting), now=now)  # fmt: skip
+    notify(session, attendee_ids, kind="meeting_scheduled",
+           title=f"联席会议通知：{data['scheduled_at'].astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m-%d %H:%M}，{data['location']}",
+           key=f"meeting_scheduled:{meeting.id}")  # fmt: skip
+    return meeting
+
+
+def record_minutes(session: Session, account: Account, meeting: Meeting, data: dict, *, now: dt.datetime) -> Meeting:
+    if not account.has_role("secretariat"):
+        raise WorkflowError(403, "只有联席会议办公室（县委编办）可以记录会议纪要", code="forbidden")
+    off_agenda = [d["application_id"] for d in data["decisions"] if d["application_id"] not in meeting.agenda]
+    if off_agenda:
+        raise WorkflowError(
+            422,
+            f"以下申请不在本次会议议题中：{off_agenda}",
+            code="invalid",
+            details={"fields": {"decisions": off_agenda}},
+        )
+    meeting.minutes = data["text"]
+    meeting.decisions = data["decisions"]
+    session.flush()
+    audit.record(session, actor=account.username, actor_unit=account.unit.code, entity="meeting", entity_id=meeting.id,
+                 action="record_minutes", changes={"decisions": data["decisions"]}, now=now)  # fmt: skip
+    return meeting

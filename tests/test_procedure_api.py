@@ -1,0 +1,182 @@
+"""The admission procedure end to end, through the JSON API only, one token per unit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import time_machine
+
+from tests import factories
+
+TODAY = dt.date.today()
+
+
+def _later(days: int):
+    """Travel past a due date: the stage may then conclude with the missing rows overdue."""
+    return time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=days), tick=True)
+
+
+def file_and_submit(api, body, applicant="nyncj") -> dict:
+    created = api.post("/api/v1/applications", applicant, json=body)
+    assert created.status_code == 201, created.get_json()
+    app = created.get_json()
+    assert app["state"] == "draft" and app["allowed_actions"] == ["submit", "withdraw"]
+    submitted = api.action(app["id"], "submit", applicant)
+    assert submitted["state"] == "submitted" and submitted["reference"].startswith(
+        ("准入〔", "调整〔", "取消〔", "一事一批〔")
+    )
+    return submitted
+
+
+def through_review(api, app_id, reviewers=("zzb", "mzj")):
+    started = api.action(app_id, "start_preliminary_review", "bb", reviewers=list(reviewers), due=TODAY.isoformat())
+    assert started["state"] == "preliminary_review" and len(started["reviews"]) == len(reviewers)
+    for unit in reviewers:
+        api.action(app_id, "review", unit, opinion="agree", comment="同意")
+    return started
+
+
+def through_consultation(api, app_id):
+    opened = api.action(app_id, "open_consultation", "bb", due=TODAY.isoformat())
+    assert opened["state"] == "consultation"
+    api.action(app_id, "reply", "sgz-dyz", opinion="agree", comment="同意承接")
+    api.action(app_id, "reply", "sgz-sg", opinion="agree_with_conditions", comment="需配发工具")
+    api.action(app_id, "township_feedback", "sgz", summary="三管镇所辖村原则同意")
+    # Not every village answered: closing is refused until the due date has passed.
+    refused = api.post(f"/api/v1/applications/{app_id}/actions/close_consultation", "bb", json={})
+    assert refused.status_code == 409 and "未提交" in refused.get_json()["error"]["message"]
+    with _later(1):
+        closed = api.action(app_id, "close_consultation", "bb", comment="征求意见结束")
+    assert closed["state"] == "re_review"
+    assert closed["consultation"]["replied"] == 2
+    assert closed["consultation"]["overdue"] == closed["consultation"]["in_scope"] - 2
+    return closed
+
+
+def approve(api, app_id):
+    forwarded = api.action(app_id, "forward", "bb", comment="复审通过")
+    assert forwarded["state"] == "county_review"
+    decided = api.action(app_id, "decide", "xwxzf", decision="approve", document_number="临发〔2026〕8号")
+    assert decided["state"] == "approved"
+    return decided
+
+
+def publish(api, applications, document_number):
+    draft = api.post(
+        "/api/v1/catalogue/releases", "bb",
+        json={"title": "临猗县村（社区）履行职责事项清单", "document_number": document_number, "applications": applications},
+    )  # fmt: skip
+    assert draft.status_code == 201, draft.get_json()
+    version = draft.get_json()["version"]
+    published = api.post(f"/api/v1/catalogue/releases/{version}/publish", "bb")
+    assert published.status_code == 200, published.get_json()
+    return published.get_json()
+
+
+def test_admission_amendment_withdrawal_to_releases_2_and_3(api):
+    admission = file_and_submit(api, factories.admission())
+    through_review(api, admission["id"])
+    through_consultation(api, admission["id"])
+    approve(api, admission["id"])
+
+    release2 = publish(api, [admission["id"]], "临编办发〔2026〕3号")
+    assert release2["version"] == 2 and len(release2["duties"]) == 60
+    assert release2["changes"] == [
+        {
+            "change": "added",
+            "duty_code": "D060",
+            "application_id": admission["id"],
+            "fields": {},
+            "title": "农村公共厕所日常管护",
+        }
+    ]
+    assert api.get(f"/api/v1/applications/{admission['id']}", "nyncj").get_json()["state"] == "published"
+    public = api.get("/api/v1/catalogue").get_json()
+    assert public["version"] == 2 and public["duties"][-1]["title"] == "农村公共厕所日常管护"
+
+    # An amendment starts from the listed duty; a withdrawal names one.
+    amendment = api.post(
+        "/api/v1/applications", "mzj", json={"kind": "amendment", "duty_code": "D021", "reason": "法律修订"}
+    )
+    assert amendment.status_code == 201
+    body = amendment.get_json()
+    assert body["proposed"]["title"] == api.get("/api/v1/duties/D021").get_json()["title"]
+    proposed = body["proposed"]
+    proposed["clauses"][0]["content"] += "（依法调整）"
+    patched = api.patch(
+        f"/api/v1/applications/{body['id']}", "mzj", headers={"If-Match": amendment.headers["ETag"]},
+        json={"proposed": proposed, "boundary": "仅调整内容表述", "mechanism": "按原机制运行",
+              "guarantees": factories.VALID_ADMISSION["guarantees"]},
+    )  # fmt: skip
+    assert patched.status_code == 200, patched.get_json()
+    amendment_id = body["id"]
+    api.action(amendment_id, "submit", "mzj")
+    withdrawal = file_and_submit(
+        api, {"kind": "withdrawal", "duty_code": "D059", "reason": "机构改革后该职责已由乡镇承担"}, applicant="zzb"
+    )
+    for app_id, applicant in ((amendment_id, "mzj"), (withdrawal["id"], "zzb")):
+        reviewers = ("zzb", "czj") if applicant == "mzj" else ("mzj", "czj")
+        through_review(api, app_id, reviewers)
+        through_consultation(api, app_id)
+        approve(api, app_id)
+
+    release3 = publish(api, None, "临编办发〔2026〕5号")
+    assert release3["version"] == 3 and len(release3["duties"]) == 59
+    changes = {c["change"]: c for c in release3["changes"]}
+    assert changes["amended"]["duty_code"] == "D021" and changes["amended"]["application_id"] == amendment_id
+    assert "clauses[1].content" in changes["amended"]["fields"]
+    assert changes["withdrawn"]["duty_code"] == "D059"
+
+    diff = api.get("/api/v1/catalogue/diff?from=1&to=3").get_json()
+    assert [d["code"] for d in diff["added"]] == ["D060"]
+    assert [d["code"] for d in diff["withdrawn"]] == ["D059"]
+    assert [a["code"] for a in diff["amended"]] == ["D021"]
+
+    history = api.get(f"/api/v1/applications/{admission['id']}/history", "nyncj").get_json()
+    actions = [e["action"] for e in history]
+    assert actions[:3] == ["create", "submit", "start_preliminary_review"] and actions[-1] == "publish"
+    assert api.get("/api/v1/audit/verify", "bb").get_json()["ok"] is True
+
+
+def test_return_and_resubmission_makes_a_second_review_round(api):
+    app = file_and_submit(api, factories.admission())
+    through_review(api, app["id"], reviewers=("zzb",))
+    returned = api.action(app["id"], "return", "bb", comment="请补充经费测算依据")
+    assert returned["state"] == "returned"
+    assert "edit" not in returned["allowed_actions"]
+    patched = api.patch(f"/api/v1/applications/{app['id']}", "nyncj", json={"mechanism": "每周巡查，经费按实测算"})
+    assert patched.status_code == 200
+    api.action(app["id"], "submit", "nyncj")
+    second = api.action(app["id"], "start_preliminary_review", "bb", reviewers=["zzb", "mzj"])
+    assert second["round"] == 2
+    rounds = [(r["round"], r["unit"], r["status"]) for r in second["reviews"]]
+    assert rounds == [(1, "zzb", "answered"), (2, "zzb", "pending"), (2, "mzj", "pending")]
+    assert second["reference"] == app["reference"]
+
+
+def test_county_rejection_needs_reasons(api):
+    app = file_and_submit(api, factories.admission())
+    through_review(api, app["id"], reviewers=("zzb",))
+    through_consultation(api, app["id"])
+    api.action(app["id"], "forward", "bb")
+    refused = api.post(f"/api/v1/applications/{app['id']}/actions/decide", "xwxzf", json={"decision": "reject"})
+    assert refused.status_code == 422
+    rejected = api.action(app["id"], "decide", "xwxzf", decision="reject", comment="经费来源不明确")
+    assert rejected["state"] == "rejected"
+    assert api.get(f"/api/v1/applications/{app['id']}", "nyncj").get_json()["state"] == "rejected"
+
+
+def test_one_off_goes_to_the_register(api):
+    app = file_and_submit(api, factories.one_off(), applicant="zrzyj")
+    assert app["reference"].startswith("一事一批〔")
+    through_review(api, app["id"], reviewers=("zzb",))
+    assert "open_consultation" not in api.get(f"/api/v1/applications/{app['id']}", "bb").get_json()["allowed_actions"]
+    api.action(app["id"], "forward", "bb", comment="一事一批")
+    api.action(app["id"], "decide", "xwxzf", decision="approve", document_number="临政办函〔2026〕12号")
+    register = api.get("/api/v1/one-offs").get_json()
+    assert [(r["reference"], r["status"], r["valid_until"]) for r in register] == [
+        (app["reference"], "active", "2027-06-30")
+    ]
+    assert register[0]["funding"] == {"amount": 2000, "per": "one_time", "source": "县自然资源局普查经费"}
+    # A one-off never enters the catalogue.
+    assert api.post("/api/v1/catalogue/releases", "bb", json={}).status_code == 409
