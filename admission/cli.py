@@ -26,7 +26,7 @@ def main():
 
 def register_cli(app) -> None:
     # Also reachable as `flask --app admission ...` during development.
-    for command in (init, serve, catalogue, audit):
+    for command in (init, serve, catalogue, users, audit):
         app.cli.add_command(command)
 
 
@@ -138,6 +138,37 @@ def catalogue_export(version, fmt: str, output: Path):
 
 
 @click.group()
+def users():
+    """账号管理。"""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--unit", "unit_code", required=True, help="所属单位编码")
+@click.option("--password", help="密码（默认随机生成并打印一次）")
+@with_appcontext
+def users_create(username: str, unit_code: str, password: str | None):
+    """为单位新增一个账号。"""
+    import secrets
+
+    from admission.accounts.operations import AccountError, create_account
+
+    session = get_session()
+    generated = password is None
+    password = password or secrets.token_urlsafe(12)
+    try:
+        create_account(session, username, unit_code, password, actor="cli")
+        session.commit()
+    except AccountError as exc:
+        session.rollback()
+        click.echo(f"未能创建账号：{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"已创建账号 {username}（单位 {unit_code}）")
+    if generated:
+        click.echo(f"初始密码（只显示这一次）：{password}")
+
+
+@click.group()
 def audit():
     """审计记录。"""
 
@@ -159,4 +190,5 @@ def audit_verify():
 main.add_command(init)
 main.add_command(serve)
 main.add_command(catalogue)
+main.add_command(users)
 main.add_command(audit)

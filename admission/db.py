@@ -6,7 +6,7 @@ A request's session is committed once, after the view succeeded, and rolled back
 
 from __future__ import annotations
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -18,11 +18,21 @@ def make_engine(url: str) -> Engine:
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
+            # pysqlite's own BEGIN handling is switched off so that ours below is the only one.
+            dbapi_connection.isolation_level = None
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):
+            # A writing transaction takes the write lock up front (BEGIN IMMEDIATE): otherwise two
+            # requests that read and then write would both hold a snapshot, and the second writer
+            # would fail with "database is locked" instead of waiting its turn.
+            immediate = connection.get_execution_options().get("sqlite_begin") == "immediate"
+            connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
         return engine
     # pre-ping: after a database restart the pool hands out no dead connections.
@@ -45,7 +55,17 @@ def get_engine() -> Engine:
     return current_app.extensions["admission.engine"]
 
 
-def get_session() -> Session:
+def get_session(*, write: bool | None = None) -> Session:
+    """The session of this application context.
+
+    ``write`` (default: true for requests that are not GET/HEAD/OPTIONS) asks SQLite for the write
+    lock at the transaction's start; PostgreSQL needs no such hint.
+    """
     if "db_session" not in g:
-        g.db_session = current_app.extensions["admission.sessionmaker"]()
+        if write is None:
+            write = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+        engine = get_engine()
+        if write and engine.dialect.name == "sqlite":
+            engine = engine.execution_options(sqlite_begin="immediate")
+        g.db_session = current_app.extensions["admission.sessionmaker"](bind=engine)
     return g.db_session

@@ -101,3 +101,23 @@ def test_audit_verify_detects_tampering(app, is_postgres):
         s.commit()
     result = runner.invoke(audit_verify)
     assert result.exit_code == 1 and "id=1" in result.output
+
+
+def test_users_create(make_app):
+    app = make_app("demo")
+    runner = app.test_cli_runner()
+    from admission.cli import users_create
+
+    result = runner.invoke(users_create, ["wang.li", "--unit", "mzj", "--password", "a-long-password"])
+    assert result.exit_code == 0, result.output
+    client = app.test_client()
+    token = client.post("/api/v1/auth/token", json={"username": "wang.li", "password": "a-long-password"})
+    assert token.status_code == 200 and token.get_json()["user"]["unit"] == "mzj"
+    again = runner.invoke(users_create, ["wang.li", "--unit", "mzj", "--password", "a-long-password"])
+    assert again.exit_code == 1 and "已存在" in again.output
+    unknown = runner.invoke(users_create, ["zhao", "--unit", "nope"])
+    assert unknown.exit_code == 1 and "没有编码为 nope 的单位" in unknown.output
+    short = runner.invoke(users_create, ["zhao", "--unit", "mzj", "--password", "short"])
+    assert short.exit_code == 1 and "至少需要 8 个字符" in short.output
+    generated = runner.invoke(users_create, ["li.na", "--unit", "bb"])
+    assert "初始密码（只显示这一次）" in generated.output

@@ -10,6 +10,8 @@ import datetime as dt
 
 from flask import current_app
 from sqlalchemy import inspect, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from admission import audit
@@ -168,14 +170,16 @@ def update_application(
 
 
 def _next_reference(session: Session, kind: str, year: int) -> str:
+    """The next number of the kind's yearly series; the counter row serialises concurrent submits."""
     key = f"{kind}:{year}"
-    counter = session.get(ReferenceCounter, key, with_for_update=True)
-    if counter is None:
-        counter = ReferenceCounter(key=key, value=0)
-        session.add(counter)
-    counter.value += 1
-    session.flush()
-    return f"{KIND_PREFIX[kind]}〔{year}〕{counter.value}号"
+    dialect = session.get_bind().dialect.name
+    insert_ = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect]
+    session.execute(insert_(ReferenceCounter).values(key=key, value=0).on_conflict_do_nothing(index_elements=["key"]))
+    value = session.execute(
+        update(ReferenceCounter).where(ReferenceCounter.key == key)
+        .values(value=ReferenceCounter.value + 1).returning(ReferenceCounter.value)
+    ).scalar_one()  # fmt: skip
+    return f"{KIND_PREFIX[kind]}〔{year}〕{value}号"
 
 
 def screening_findings(session: Session, application: Application) -> list:
@@ -194,9 +198,12 @@ def submit(session, account, application, body, now):
             details={"findings": [f.to_dict() for f in findings]},
         )  # fmt: skip
     values = {"findings": [f.to_dict() for f in findings], "submitted_at": now}
-    if not application.reference:
-        values["reference"] = _next_reference(session, application.kind, _today(now).year)
+    first = not application.reference
+    # The state moves first: of two racing submits the loser stops here, before taking a number.
     _move(session, account, application, "submit", now, values=values)
+    if first:
+        application.reference = _next_reference(session, application.kind, _today(now).year)
+        session.flush()
     notify(session, units_with_role(session, "secretariat"), kind="submitted", application=application,
            title=f"新申请待处理：{application_title(application)}")  # fmt: skip
 
