@@ -33,10 +33,20 @@ def create_app(config: dict | None = None) -> Flask:
     i18n.init_app(app)
     formatting.init_app(app)
 
+    from flask_wtf.csrf import CSRFProtect
+
     from admission.api import blueprint as api_blueprint
     from admission.public import blueprint as public_blueprint
+    from admission.web import blueprint as web_blueprint
 
+    csrf = CSRFProtect(app)
+    # The API authenticates with bearer tokens, never cookies, so cross-site forms cannot use it.
+    csrf.exempt(api_blueprint)
+    from admission.public.views import set_locale
+
+    csrf.exempt(set_locale)
     app.register_blueprint(public_blueprint)
+    app.register_blueprint(web_blueprint)
     app.register_blueprint(api_blueprint, url_prefix="/api/v1")
 
     from admission.errors import register_error_handlers

@@ -26,7 +26,7 @@ def main():
 
 def register_cli(app) -> None:
     # Also reachable as `flask --app admission ...` during development.
-    for command in (init, serve, catalogue, users, audit):
+    for command in (init, serve, catalogue, scheduler, users, audit):
         app.cli.add_command(command)
 
 
@@ -72,8 +72,17 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool):
     import waitress
 
     app = current_app._get_current_object()
+    scheduler = None
+    if not no_scheduler:
+        from admission.scheduler.runner import start_background
+
+        scheduler = start_background(app)
     click.echo(f"服务地址：http://{host}:{port}/")
-    waitress.serve(app, host=host, port=port, threads=threads, ident="admission")
+    try:
+        waitress.serve(app, host=host, port=port, threads=threads, ident="admission")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
 
 
 @click.group()
@@ -138,6 +147,43 @@ def catalogue_export(version, fmt: str, output: Path):
 
 
 @click.group()
+def scheduler():
+    """定时任务：提醒、逾期、自动结束征求意见、到期、邮件。"""
+
+
+@scheduler.command("run")
+@with_appcontext
+def scheduler_run():
+    """单独运行定时任务（多 Web 进程部署时只运行一个）。"""
+    from admission.scheduler.runner import run_forever
+
+    click.echo("定时任务已启动（Ctrl+C 退出）")
+    run_forever(current_app._get_current_object())
+
+
+@scheduler.command("tick")
+@click.option("--now", "now_text", help="按此时刻执行（ISO 8601，默认当前时间）")
+@with_appcontext
+def scheduler_tick(now_text: str | None):
+    """把所有到期的任务执行一次并退出，打印所做的事。"""
+    from admission.scheduler.runner import tick
+
+    now = None
+    if now_text:
+        try:
+            now = dt.datetime.fromisoformat(now_text)
+        except ValueError:
+            click.echo(f"--now 格式不正确：{now_text}（应为 ISO 8601，如 2026-12-01T09:00:00+08:00）", err=True)
+            sys.exit(2)
+        if now.tzinfo is None:
+            from zoneinfo import ZoneInfo
+
+            now = now.replace(tzinfo=ZoneInfo(current_app.config["ADMISSION_TIMEZONE"]))
+    for line in tick(current_app._get_current_object(), now):
+        click.echo(line)
+
+
+@click.group()
 def users():
     """账号管理。"""
 
@@ -190,5 +236,6 @@ def audit_verify():
 main.add_command(init)
 main.add_command(serve)
 main.add_command(catalogue)
+main.add_command(scheduler)
 main.add_command(users)
 main.add_command(audit)

@@ -32,6 +32,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "DATABASE_URL": normalise_database_url(database_url),
         "ADMISSION_TIMEZONE": env.get("ADMISSION_TIMEZONE", "Asia/Shanghai"),
         "JSON_MAX_BYTES": 1_000_000,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Behind the production reverse proxy the site is HTTPS; the embedded default is plain HTTP.
+        "SESSION_COOKIE_SECURE": env.get("ADMISSION_SECURE_COOKIES", "0") == "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "PERMANENT_SESSION_LIFETIME": 8 * 3600,
+        "WTF_CSRF_TIME_LIMIT": 8 * 3600,
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
         "BABEL_DEFAULT_TIMEZONE": env.get("ADMISSION_TIMEZONE", "Asia/Shanghai"),
@@ -41,6 +48,21 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "DEADLINES_IN_WORKING_DAYS": env.get("ADMISSION_DEADLINES_IN", "working_days") != "calendar_days",
         # Fields that may not be pushed onto villages as their own duty; None keeps DESIGN.md's defaults.
         # Set as JSON: [{"name": "行政执法", "keywords": ["行政执法", "执法检查"]}, ...]
+        # Reminders this many working days before a due date; consultations close by themselves once
+        # every reply is in or overdue.
+        "REMINDER_OFFSETS": [int(x) for x in env.get("ADMISSION_REMINDER_OFFSETS", "3,1").split(",") if x.strip()],
+        "AUTO_CLOSE_CONSULTATION": env.get("ADMISSION_AUTO_CLOSE_CONSULTATION", "1") == "1",
+        "SCHEDULER_INTERVAL": int(env.get("ADMISSION_SCHEDULER_INTERVAL", 60)),
+        # Email (optional): without SMTP_HOST notices stay in the app only.
+        "SMTP_HOST": env.get("SMTP_HOST"),
+        "SMTP_PORT": int(env.get("SMTP_PORT", 25)),
+        "SMTP_USER": env.get("SMTP_USER"),
+        "SMTP_PASSWORD": env.get("SMTP_PASSWORD"),
+        "SMTP_STARTTLS": env.get("SMTP_STARTTLS", "0") == "1",
+        "SMTP_FROM": env.get("SMTP_FROM", "noreply@localhost"),
+        "SMTP_SENDER_NAME": env.get("SMTP_SENDER_NAME", "村（社区）履行职责事项清单准入服务"),
+        "DIGEST_HOUR": int(env.get("ADMISSION_DIGEST_HOUR", 17)),
+        "PUBLIC_URL": env.get("ADMISSION_PUBLIC_URL", ""),
         "BANNED_FIELDS": json.loads(env["ADMISSION_BANNED_FIELDS"]) if env.get("ADMISSION_BANNED_FIELDS") else None,
     }
     config.update(overrides)

@@ -6,12 +6,49 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from catalogue.layout import remark_cell
 
 APPLIES_TO_LABELS = {"villages": _l("村（社区不涉及）"), "communities": _l("社区（村不涉及）"), "both": _l("村和社区")}
 ROLE_LABELS = {"perform": _l("履行"), "assist": _l("协助配合")}
+STATE_LABELS = {
+    "draft": _l("草稿"),
+    "submitted": _l("已提交"),
+    "preliminary_review": _l("初步审核"),
+    "consultation": _l("征求意见"),
+    "re_review": _l("复审"),
+    "county_review": _l("县委、县政府审定"),
+    "approved": _l("已批准"),
+    "published": _l("已列入清单"),
+    "returned": _l("已退回"),
+    "withdrawn": _l("已撤回"),
+    "rejected": _l("不予准入"),
+}
+KIND_LABELS = {"admission": _l("准入"), "amendment": _l("调整"), "withdrawal": _l("取消"), "one_off": _l("一事一批")}
+OPINION_LABELS = {"agree": _l("同意"), "agree_with_conditions": _l("有条件同意"), "disagree": _l("不同意")}
+ROW_STATUS_LABELS = {"pending": _l("待答复"), "answered": _l("已答复"), "overdue": _l("逾期未答复")}
+ACTION_LABELS = {
+    "create": _l("创建草稿"),
+    "edit": _l("修改"),
+    "submit": _l("提交"),
+    "withdraw": _l("撤回"),
+    "start_preliminary_review": _l("启动初步审核"),
+    "review": _l("提出审核意见"),
+    "open_consultation": _l("征求村（社区）意见"),
+    "reply": _l("答复征求意见"),
+    "township_feedback": _l("乡镇书面反馈"),
+    "close_consultation": _l("结束征求意见，进入复审"),
+    "forward": _l("报县委、县政府审定"),
+    "return": _l("退回修改"),
+    "reject": _l("不予准入"),
+    "decide": _l("县委、县政府审定"),
+    "publish": _l("列入清单并公布"),
+    "expire": _l("到期"),
+    "extend_deadline": _l("延长截止日期"),
+    "mark_overdue": _l("逾期"),
+}
 CHANGE_LABELS = {"added": _l("新增"), "amended": _l("调整"), "withdrawn": _l("取消")}
 FIELD_LABELS = {
     "category": _l("事项类别"),
@@ -37,7 +74,7 @@ def field_label(path: str) -> str:
     if path.startswith("clauses["):
         index, _, rest = path[len("clauses[") :].partition("]")
         name = rest.lstrip(".")
-        return f"第{index}条" + (str(FIELD_LABELS.get(name, name)) if name else "")
+        return gettext("第%(n)s条%(field)s", n=index, field=str(FIELD_LABELS.get(name, name)) if name else "")
     if path.startswith("flow."):
         return f"{FIELD_LABELS['flow']}·{FIELD_LABELS.get(path[5:], path[5:])}"
     return str(FIELD_LABELS.get(path, path))
@@ -59,6 +96,23 @@ def as_lines(value) -> list[str]:
     return [str(value)]
 
 
+def combine_duty(proposed: dict, code: str | None = None) -> dict:
+    """A proposed duty shaped like a listed one, for the same template."""
+    from catalogue.records import duty_applies_to, duty_role
+
+    clauses = proposed.get("clauses") or []
+    return {
+        "code": code or "—",
+        "number": "—",
+        "category": proposed.get("category") or "",
+        "title": proposed.get("title") or "",
+        "clauses": clauses,
+        "flow": proposed.get("flow"),
+        "applies_to": duty_applies_to(clauses),
+        "role": duty_role(clauses),
+    }
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         applies_to=lambda v: APPLIES_TO_LABELS.get(v, v),
@@ -68,4 +122,12 @@ def init_app(app: Flask) -> None:
         local_time=local_time,
         as_lines=as_lines,
         remark=remark_cell,
+        opinion=lambda v: OPINION_LABELS.get(v, v or "—"),
+        row_status=lambda v: ROW_STATUS_LABELS.get(v, v),
+        action_label=lambda v: ACTION_LABELS.get(v, v),
+        combine_duty=combine_duty,
+    )
+    app.jinja_env.globals.update(
+        state_label=lambda v: STATE_LABELS.get(v, v),
+        kind_label=lambda v: KIND_LABELS.get(v, v),
     )

@@ -23,6 +23,7 @@ def meeting_dict(meeting: Meeting) -> dict:
         "attendees": meeting.attendees,
         "minutes": meeting.minutes,
         "decisions": meeting.decisions or [],
+        "attended": meeting.attended or [],
     }
 
 
@@ -73,9 +74,15 @@ def record_minutes(session: Session, account: Account, meeting: Meeting, data: d
             code="invalid",
             details={"fields": {"decisions": off_agenda}},
         )
+    attended = data.get("attended")
+    if attended is not None:
+        if strangers := [c for c in attended if c not in meeting.attendees]:
+            raise WorkflowError(422, f"以下单位不在参会名单中：{'、'.join(strangers)}", code="invalid",
+                                details={"fields": {"attended": strangers}})  # fmt: skip
+        meeting.attended = list(dict.fromkeys(attended))
     meeting.minutes = data["text"]
     meeting.decisions = data["decisions"]
     session.flush()
     audit.record(session, actor=account.username, actor_unit=account.unit.code, entity="meeting", entity_id=meeting.id,
-                 action="record_minutes", changes={"decisions": data["decisions"]}, now=now)  # fmt: skip
+                 action="record_minutes", changes={"decisions": data["decisions"], "attended": meeting.attended}, now=now)  # fmt: skip
     return meeting

@@ -19,3 +19,8 @@ def render(template: str, **context) -> bytes:
 def release_table(release, records: list[dict]) -> bytes:
     """The whole list in the official table layout of annex 1, with the release's notice first."""
     return render("pdf/list.html", release=release, records=records)
+
+
+def release_notice(release, records: list[dict], changes: list[dict]) -> bytes:
+    """The public notice of a release, printable, with its change list."""
+    return render("pdf/notice.html", release=release, records=records, changes=changes)

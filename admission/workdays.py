@@ -29,3 +29,14 @@ def add_working_days(start: dt.date, days: int) -> dt.date:
 
 def local_today(now: dt.datetime, timezone: str) -> dt.date:
     return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def subtract_working_days(end: dt.date, days: int) -> dt.date:
+    """The date ``days`` working days before ``end``."""
+    day = end
+    remaining = days
+    while remaining > 0:
+        day -= dt.timedelta(days=1)
+        if is_working_day(day):
+            remaining -= 1
+    return day

@@ -134,3 +134,39 @@ def test_concurrent_submissions_exactly_one_wins(demo_app):
         from admission.audit import verify
 
         assert verify(s)["ok"]
+
+
+def _tamper(app, is_postgres, *statements):
+    with app.app_context():
+        session = get_session()
+        if is_postgres:
+            session.execute(text("ALTER TABLE audit_events DISABLE TRIGGER USER"))
+        else:
+            session.execute(text("DROP TRIGGER audit_events_append_only_update"))
+            session.execute(text("DROP TRIGGER audit_events_append_only_delete"))
+        for statement in statements:
+            session.execute(text(statement))
+        session.commit()
+        from admission.audit import verify
+
+        return verify(session)
+
+
+def test_audit_verify_names_a_removed_event(api, demo_app, is_postgres):
+    file_and_submit(api, factories.admission())
+    result = _tamper(demo_app, is_postgres, "DELETE FROM audit_events WHERE id = 2")
+    assert result == {"ok": False, "events": 2, "first_bad": 3}
+
+
+def test_audit_verify_names_reordered_events(api, demo_app, is_postgres):
+    file_and_submit(api, factories.admission())
+    # Swap the contents of events 2 and 3, keeping the ids in order.
+    result = _tamper(
+        demo_app, is_postgres,
+        "UPDATE audit_events SET id = -2 WHERE id = 2",
+        "UPDATE audit_events SET id = 2 WHERE id = 3",
+        "UPDATE audit_events SET id = 3 WHERE id = -2",
+    )  # fmt: skip
+    assert result["ok"] is False and result["first_bad"] == 2
+    response = api.get("/api/v1/audit/verify", "zzb").get_json()
+    assert response == {"ok": False, "events": 2, "first_bad": 2}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import io
 import re
 
 import pytest
@@ -127,3 +128,18 @@ def test_security_headers(client):
     response = client.get("/")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+
+
+def test_public_notice_printable_and_pdf(two_releases):
+    from pypdf import PdfReader
+
+    client = two_releases.test_client()
+    page = client.get("/releases/2/notice").get_data(as_text=True)
+    assert "关于公布《临猗县村（社区）履行职责事项清单》（第2版）的公告" in page
+    assert "农村人居环境长效管护" in page
+    response = client.get("/releases/2/notice.pdf")
+    assert response.mimetype == "application/pdf"
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.data)).pages)
+    compact = re.sub(r"\s+", "", text)
+    assert "关于公布《临猗县村（社区）履行职责事项清单》（第2版）的公告" in compact
+    assert "新增事项1项" in compact.replace(" ", "") and "农村人居环境长效管护" in compact

@@ -28,6 +28,9 @@ class Unit(Base):
     # community agency for urban communities).
     township_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Where notices go by email, and whether at once ("immediate") or once a day ("digest").
+    email: Mapped[str | None] = mapped_column(String(200))
+    email_mode: Mapped[str] = mapped_column(String(16), default="immediate")
 
     role_rows: Mapped[list[UnitRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="UnitRole.role"

@@ -127,7 +127,14 @@ class DecideSchema(StrictSchema):
     comment = fields.String(allow_none=True, validate=TEXT)
 
 
+class ExtendSchema(StrictSchema):
+    due = fields.Date(required=True)
+    unit = fields.String(allow_none=True, validate=validate.Length(max=64))
+    comment = fields.String(allow_none=True, validate=TEXT)
+
+
 ACTION_SCHEMAS = {
+    "extend_deadline": ExtendSchema,
     "submit": CommentSchema,
     "withdraw": CommentSchema,
     "start_preliminary_review": StartReviewSchema,
@@ -171,3 +178,6 @@ class MinutesSchema(StrictSchema):
 
     text = fields.String(required=True, validate=validate.Length(min=1, max=50000))
     decisions = fields.List(fields.Nested(DecisionSchema), load_default=list, validate=validate.Length(max=100))
+    attended = fields.List(
+        fields.String(validate=validate.Length(max=64)), allow_none=True, validate=validate.Length(max=200)
+    )

@@ -90,3 +90,13 @@ def check_action(session: Session, account: Account, application: Application, t
         raise WorkflowError(403, f"您所在单位无权执行“{transition.label}”", code="forbidden")
     if not _rule_holds(session, account, application, transition.rule):
         raise WorkflowError(403, f"该申请的“{transition.label}”不由您所在单位办理", code="forbidden")
+
+
+def sees_whole_consultation(session: Session, account: Account, application: Application) -> bool:
+    """Oversight, the county, the applicant and the reviewing member units see every township's
+    progress; a township sees its own villages' replies, a village only the overall counts."""
+    if account.has_role(*OVERSIGHT, "county") or application.applicant_id == account.unit_id:
+        return True
+    return session.scalar(
+        select(exists().where(Review.application_id == application.id, Review.unit_id == account.unit_id))
+    )

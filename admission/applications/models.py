@@ -170,7 +170,10 @@ class Notification(Base):
     """An in-app notice to a unit. ``key`` makes a notice idempotent (the scheduler may retry)."""
 
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_unit_read", "unit_id", "read_at"),)
+    __table_args__ = (
+        Index("ix_notifications_unit_read", "unit_id", "read_at"),
+        Index("ix_notifications_email_status", "email_status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
@@ -181,6 +184,11 @@ class Notification(Base):
     key: Mapped[str | None] = mapped_column(String(200), unique=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # The email outbox: None (no address), pending, sending, sent, digest (daily), failed.
+    email_status: Mapped[str | None] = mapped_column(String(16))
+    email_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    email_next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    email_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class ReferenceCounter(Base):
@@ -204,4 +212,5 @@ class Meeting(Base):
     attendees: Mapped[list] = mapped_column(JSONType)
     minutes: Mapped[str | None] = mapped_column(Text)
     decisions: Mapped[list | None] = mapped_column(JSONType)
+    attended: Mapped[list | None] = mapped_column(JSONType)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

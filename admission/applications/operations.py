@@ -348,7 +348,50 @@ def decide(session, account, application, body, now):
            title=f"县委、县政府{'同意' if approve else '不同意'}：{application_title(application)}", body=body.get("comment"))  # fmt: skip
 
 
+def extend_deadline(session, account, application, body, now):
+    """Move a stage's due date later, for one unit or for every row still open; audited and notified."""
+    due, code = body["due"], body.get("unit")
+    _check_due(due, now)
+    if application.state == "preliminary_review":
+        targets = [(Review, Review.unit_id)]
+        current = application.review_due
+    else:
+        targets = [
+            (ConsultationRequest, ConsultationRequest.village_id),
+            (TownshipFeedback, TownshipFeedback.township_id),
+        ]
+        current = application.consultation_due
+    unit_id = None
+    if code:
+        unit_id = session.scalar(select(Unit.id).where(Unit.code == code))
+        if unit_id is None:
+            raise WorkflowError(422, f"没有编码为 {code} 的单位", code="invalid", details={"fields": {"unit": code}})
+    elif current is not None and due <= current:
+        raise WorkflowError(422, f"新的截止日期应晚于原截止日期 {current.isoformat()}", code="invalid",
+                            details={"fields": {"due": due.isoformat()}})  # fmt: skip
+    notified: list[int] = []
+    for model, column in targets:
+        condition = [model.application_id == application.id, model.round == application.round,
+                     model.status.in_(("pending", "overdue"))]  # fmt: skip
+        if unit_id is not None:
+            condition.append(column == unit_id)
+        notified += session.scalars(select(column).where(*condition)).all()
+        session.execute(update(model).where(*condition).values(due=due, status="pending")
+                        .execution_options(synchronize_session=False))  # fmt: skip
+    if unit_id is not None and not notified:
+        raise WorkflowError(422, f"{code} 在本阶段没有待答复的事项", code="invalid", details={"fields": {"unit": code}})
+    values = None
+    if unit_id is None:
+        values = {"review_due": due} if application.state == "preliminary_review" else {"consultation_due": due}
+    _move(session, account, application, "extend_deadline", now, comment=body.get("comment"), values=values,
+          changes={"due": {"from": current, "to": due}, "unit": code})  # fmt: skip
+    notify(session, notified, kind="deadline_extended", application=application,
+           title=f"截止日期已延长至 {due.isoformat()}：{application_title(application)}", body=body.get("comment"),
+           key=f"deadline_extended:{application.id}:{application.round}:{due.isoformat()}:{code or 'all'}")  # fmt: skip
+
+
 ACTIONS = {
+    "extend_deadline": extend_deadline,
     "submit": submit,
     "withdraw": withdraw,
     "start_preliminary_review": start_preliminary_review,
@@ -364,14 +407,19 @@ ACTIONS = {
 }
 
 
-def perform(session: Session, account: Account, application: Application, action: str, body: dict,
+def perform(session: Session, account: Account | None, application: Application, action: str, body: dict,
             *, now: dt.datetime | None = None) -> Application:  # fmt: skip
-    """Run one action of the procedure for ``account``: the single entry point for every caller."""
+    """Run one action of the procedure: the single entry point for every caller.
+
+    ``account`` None is the scheduler acting for the secretariat (closing a consultation whose
+    every reply is in or overdue); every other caller is checked against the transition table.
+    """
     now = now or dt.datetime.now(dt.UTC)
     if action not in ACTIONS:
         raise WorkflowError(404, f"没有名为 {action} 的操作", code="unknown_action")
     transition = find_transition(application, action)
-    access.check_action(session, account, application, transition)
+    if account is not None:
+        access.check_action(session, account, application, transition)
     if transition.requires_comment and not (body.get("comment") or "").strip():
         raise WorkflowError(
             422, f"“{transition.label}”必须填写理由", code="comment_required", details={"fields": {"comment": "必填"}}

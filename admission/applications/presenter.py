@@ -26,6 +26,17 @@ def allowed_actions(session: Session, account: Account | None, application: Appl
     return list(dict.fromkeys(actions))
 
 
+def consultation_for(session: Session, account: Account | None, application: Application) -> dict | None:
+    """Consultation progress as this viewer may see it (see access.sees_whole_consultation)."""
+    if not application.consultation_scope:
+        return None
+    consultation = stages.consultation_progress(session, application)
+    if account is not None and not access.sees_whole_consultation(session, account, application):
+        own = account.unit.code
+        consultation["per_township"] = [t for t in consultation["per_township"] if t["township"] == own]
+    return consultation
+
+
 def summary(application: Application) -> dict:
     proposed = application.proposed or {}
     return {
@@ -67,16 +78,9 @@ def present(session: Session, account: Account | None, application: Application)
         }
         for r in stages.reviews(session, application)
     ]  # fmt: skip
-    consultation = None
-    if application.consultation_scope:
-        consultation = stages.consultation_progress(session, application)
+    consultation = consultation_for(session, account, application)
+    if consultation:
         consultation["due"] = _date(consultation["due"])
-        if account is not None and not account.has_role(
-            "secretariat", "lead_unit", "applicant", "member_unit", "county"
-        ):
-            # A township sees its own villages' progress; a village only the overall counts.
-            own = account.unit.code
-            consultation["per_township"] = [t for t in consultation["per_township"] if t["township"] == own]
     return summary(application) | {
         "workflow_version": application.workflow_version,
         "reason": application.reason,

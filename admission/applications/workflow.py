@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
@@ -52,34 +53,38 @@ class Transition:
 PROCEDURE_KINDS = ("admission", "amendment", "withdrawal")
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("submit", ("draft", "returned"), "submitted", ("applicant",), rule="own", guards=("screening",), label="提交"),
-    Transition("withdraw", BEFORE_COUNTY, "withdrawn", ("applicant",), rule="own", label="撤回"),
-    Transition("start_preliminary_review", ("submitted",), "preliminary_review", SECRETARIAT, label="启动初步审核"),
-    Transition("review", ("preliminary_review",), None, ("member_unit",), rule="assigned_reviewer", label="提出审核意见"),
+    Transition("submit", ("draft", "returned"), "submitted", ("applicant",), rule="own", guards=("screening",), label=_l("提交")),
+    Transition("withdraw", BEFORE_COUNTY, "withdrawn", ("applicant",), rule="own", label=_l("撤回")),
+    Transition("start_preliminary_review", ("submitted",), "preliminary_review", SECRETARIAT, label=_l("启动初步审核")),
+    Transition("review", ("preliminary_review",), None, ("member_unit",), rule="assigned_reviewer", label=_l("提出审核意见")),
     Transition(
         "open_consultation", ("preliminary_review",), "consultation", SECRETARIAT, kinds=PROCEDURE_KINDS,
-        guards=("reviews_concluded",), label="征求村（社区）意见",
+        guards=("reviews_concluded",), label=_l("征求村（社区）意见"),
     ),
-    Transition("reply", ("consultation",), None, ("village",), rule="consulted_village", label="答复征求意见"),
-    Transition("township_feedback", ("consultation",), None, ("township",), rule="consulted_township", label="乡镇书面反馈"),
+    Transition("reply", ("consultation",), None, ("village",), rule="consulted_village", label=_l("答复征求意见")),
+    Transition("township_feedback", ("consultation",), None, ("township",), rule="consulted_township", label=_l("乡镇书面反馈")),
     Transition(
         "close_consultation", ("consultation",), "re_review", SECRETARIAT, kinds=PROCEDURE_KINDS,
-        guards=("consultation_concluded",), label="结束征求意见，进入复审",
+        guards=("consultation_concluded",), label=_l("结束征求意见，进入复审"),
     ),
-    Transition("forward", ("re_review",), "county_review", SECRETARIAT, kinds=PROCEDURE_KINDS, label="报县委、县政府审定"),
+    Transition("forward", ("re_review",), "county_review", SECRETARIAT, kinds=PROCEDURE_KINDS, label=_l("报县委、县政府审定")),
     Transition(
         "forward", ("preliminary_review",), "county_review", SECRETARIAT, kinds=("one_off",),
-        guards=("reviews_concluded",), label="报县委、县政府审定",
+        guards=("reviews_concluded",), label=_l("报县委、县政府审定"),
+    ),
+    Transition(
+        "extend_deadline", ("preliminary_review", "consultation"), None, SECRETARIAT, requires_comment=True,
+        label=_l("延长截止日期"),
     ),
     Transition(
         "return", ("preliminary_review", "consultation", "re_review"), "returned", SECRETARIAT,
-        requires_comment=True, label="退回修改",
+        requires_comment=True, label=_l("退回修改"),
     ),
-    Transition("reject", ("preliminary_review", "re_review"), "rejected", SECRETARIAT, requires_comment=True, label="不予准入"),
+    Transition("reject", ("preliminary_review", "re_review"), "rejected", SECRETARIAT, requires_comment=True, label=_l("不予准入")),
     # decide's target depends on the decision: approved, or rejected (with reasons).
-    Transition("decide", ("county_review",), "approved", ("county",), label="县委、县政府审定"),
+    Transition("decide", ("county_review",), "approved", ("county",), label=_l("县委、县政府审定")),
     # Publishing a release that carries the application's change; the release operation calls it.
-    Transition("publish", ("approved",), "published", SECRETARIAT, kinds=PROCEDURE_KINDS, label="列入清单并公布"),
+    Transition("publish", ("approved",), "published", SECRETARIAT, kinds=PROCEDURE_KINDS, label=_l("列入清单并公布")),
 )  # fmt: skip
 
 ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
@@ -149,17 +154,17 @@ def move(
 
 
 STATE_LABELS = {
-    "draft": "草稿",
-    "submitted": "已提交",
-    "preliminary_review": "初步审核",
-    "consultation": "征求意见",
-    "re_review": "复审",
-    "county_review": "县委、县政府审定",
-    "approved": "已批准",
-    "published": "已列入清单",
-    "returned": "已退回",
-    "withdrawn": "已撤回",
-    "rejected": "不予准入",
+    "draft": _l("草稿"),
+    "submitted": _l("已提交"),
+    "preliminary_review": _l("初步审核"),
+    "consultation": _l("征求意见"),
+    "re_review": _l("复审"),
+    "county_review": _l("县委、县政府审定"),
+    "approved": _l("已批准"),
+    "published": _l("已列入清单"),
+    "returned": _l("已退回"),
+    "withdrawn": _l("已撤回"),
+    "rejected": _l("不予准入"),
 }
 
 Guard = Callable[..., None]

@@ -63,6 +63,23 @@ def diff():
     )
 
 
+@blueprint.get("/releases/<int:version>/notice")
+def notice(version: int):
+    return render_template("public/notice.html", release=cv.release_or_404(get_session(), version))
+
+
+@blueprint.get("/releases/<int:version>/notice.pdf")
+def notice_pdf(version: int):
+    from admission import pdf
+
+    session = get_session()
+    release = cv.release_or_404(session, version)
+    data = pdf.release_notice(release, release_records(session, release), cv.change_log(session, release))
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename=notice-v{version}.pdf"
+    return response
+
+
 @blueprint.get("/releases/<int:version>/list.<fmt>")
 def download(version: int, fmt: str):
     if fmt not in EXPORT_TYPES:
@@ -80,6 +97,8 @@ def download(version: int, fmt: str):
 
 @blueprint.post("/locale")
 def set_locale():
+    # No CSRF token: switching the display language is harmless, and the public pages stay
+    # cookie-free (cacheable) until someone chooses a language.
     locale = request.form.get("locale")
     target = request.form.get("next") or url_for("public.index")
     if not target.startswith("/") or target.startswith("//"):

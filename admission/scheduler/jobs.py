@@ -1,0 +1,162 @@
+"""The sweep's jobs. Each takes the session and ``now`` and returns a line saying what it did.
+
+Every notice a job writes carries a unique key (the row, the kind, the offset), so running a job
+twice, or in two schedulers at once, writes it once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections import defaultdict
+
+from flask import current_app
+from sqlalchemy import and_, select, update
+from sqlalchemy.orm import Session
+
+from admission import audit
+from admission.accounts.models import Unit
+from admission.applications import operations as ops
+from admission.applications.models import Application, ConsultationRequest, Meeting, Review, TownshipFeedback
+from admission.formatting import local_time
+from admission.notifications import application_title, notify, units_with_role
+from admission.workdays import local_today, subtract_working_days
+
+# Which rows are open in which state, and which column names the unit that owes the answer.
+STAGE_ROWS = (
+    (Review, "preliminary_review", Review.unit_id, "初步审核意见"),
+    (ConsultationRequest, "consultation", ConsultationRequest.village_id, "征求意见答复"),
+    (TownshipFeedback, "consultation", TownshipFeedback.township_id, "乡镇书面反馈"),
+)
+
+
+def _today(now: dt.datetime) -> dt.date:
+    return local_today(now, current_app.config["ADMISSION_TIMEZONE"])
+
+
+def _open_rows(model, state):
+    return (
+        select(model)
+        .join(Application, and_(Application.id == model.application_id, Application.round == model.round))
+        .where(Application.state == state)
+    )
+
+
+def send_reminders(session: Session, now: dt.datetime) -> str:
+    """A reminder to each unit that has not answered, at each configured offset before its due date."""
+    today = _today(now)
+    offsets = current_app.config["REMINDER_OFFSETS"]
+    sent = 0
+    for model, state, unit_column, what in STAGE_ROWS:
+        pending = _open_rows(model, state).where(model.status == "pending", model.due >= today)
+        dues = session.scalars(pending.with_only_columns(model.due).distinct()).all()
+        for due in dues:
+            for offset in offsets:
+                if subtract_working_days(due, offset) > today:
+                    continue
+                rows = session.execute(
+                    pending.with_only_columns(model.id, unit_column, model.application_id).where(model.due == due)
+                ).all()
+                by_application: dict[int, dict[int, str]] = defaultdict(dict)
+                for row_id, unit_id, application_id in rows:
+                    by_application[application_id][unit_id] = f"reminder:{model.__tablename__}:{row_id}:{offset}"
+                for application_id, keys in by_application.items():
+                    application = session.get(Application, application_id)
+                    sent += notify(
+                        session, list(keys), kind="reminder", application=application, keys=keys,
+                        title=f"提醒：请于 {due.isoformat()} 前提交{what}：{application_title(application)}",
+                    )  # fmt: skip
+    return f"提醒：发出 {sent} 条"
+
+
+def mark_overdue(session: Session, now: dt.datetime) -> str:
+    """Rows past their due date become overdue; each unit is told, the secretariat gets one digest."""
+    today = _today(now)
+    marked: list[tuple[str, int, int, int]] = []
+    for model, state, unit_column, _what in STAGE_ROWS:
+        ids = _open_rows(model, state).with_only_columns(model.id).where(model.status == "pending", model.due < today)
+        rows = session.execute(
+            update(model)
+            .where(model.id.in_(ids.scalar_subquery()), model.status == "pending")
+            .values(status="overdue")
+            .returning(model.id, unit_column, model.application_id)
+            .execution_options(synchronize_session=False)
+        ).all()
+        marked += [(model.__tablename__, row_id, unit_id, app_id) for row_id, unit_id, app_id in rows]
+    if not marked:
+        return "逾期：无"
+    by_application: dict[int, list] = defaultdict(list)
+    for table, row_id, unit_id, app_id in marked:
+        by_application[app_id].append((table, row_id, unit_id))
+    names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_({m[2] for m in marked}))).all())
+    digest = []
+    for app_id, rows in sorted(by_application.items()):
+        application = session.get(Application, app_id)
+        notify(
+            session, [u for _, _, u in rows], kind="overdue", application=application,
+            keys={u: f"overdue:{t}:{r}" for t, r, u in rows},
+            title=f"已逾期：{application_title(application)}，请尽快提交",
+        )  # fmt: skip
+        units = [names[u] for _, _, u in rows]
+        shown = "、".join(units[:20]) + (f" 等 {len(units)} 个单位" if len(units) > 20 else "")
+        digest.append(f"{application_title(application)}：{shown}")
+        audit.record(
+            session, actor="system", entity="application", entity_id=app_id, application_id=app_id,
+            action="mark_overdue", from_state=application.state, to_state=application.state,
+            changes={"overdue": len(rows)}, now=now,
+        )  # fmt: skip
+    fingerprint = hashlib.sha1(",".join(f"{t}:{r}" for t, r, _, _ in sorted(marked)).encode()).hexdigest()[:16]
+    notify(
+        session, units_with_role(session, "secretariat"), kind="overdue_digest",
+        title=f"逾期汇总（{today.isoformat()}）：{len(marked)} 项未按期答复", body="\n".join(digest),
+        key=f"overdue_digest:{fingerprint}",
+    )  # fmt: skip
+    return f"逾期：标记 {len(marked)} 项，涉及 {len(by_application)} 份申请"
+
+
+def close_finished_consultations(session: Session, now: dt.datetime) -> str:
+    """A consultation whose every reply and feedback is in or overdue closes by itself."""
+    if not current_app.config["AUTO_CLOSE_CONSULTATION"]:
+        return "自动结束征求意见：未启用"
+    open_rows = [
+        select(model.id).where(model.application_id == Application.id, model.round == Application.round,
+                               model.status == "pending").exists()
+        for model in (ConsultationRequest, TownshipFeedback)
+    ]  # fmt: skip
+    candidates = session.scalars(
+        select(Application).where(Application.state == "consultation", ~open_rows[0], ~open_rows[1])
+    ).all()
+    closed = 0
+    for application in candidates:
+        ops.perform(session, None, application, "close_consultation",
+                    {"comment": "所有村（社区）已答复或逾期未答复（记为无意见），系统自动结束征求意见"}, now=now)  # fmt: skip
+        notify(session, units_with_role(session, "secretariat"), kind="consultation_closed", application=application,
+               title=f"征求意见已自动结束，可以复审：{application_title(application)}",
+               key=f"consultation_closed:{application.id}:{application.round}")  # fmt: skip
+        closed += 1
+    return f"自动结束征求意见：{closed} 份"
+
+
+def expire_one_offs(session: Session, now: dt.datetime) -> str:
+    return f"“一事一批”到期：{ops.expire_one_offs(session, now)} 项"
+
+
+def remind_meetings(session: Session, now: dt.datetime) -> str:
+    """Attendees are reminded the day before a joint meeting (at once if it was scheduled later)."""
+    today = _today(now)
+    upcoming = session.scalars(
+        select(Meeting).where(Meeting.scheduled_at > now, Meeting.scheduled_at < now + dt.timedelta(days=3))
+    ).all()
+    sent = 0
+    for meeting in upcoming:
+        if local_today(meeting.scheduled_at, current_app.config["ADMISSION_TIMEZONE"]) - today > dt.timedelta(days=1):
+            continue
+        ids = session.scalars(select(Unit.id).where(Unit.code.in_(meeting.attendees))).all()
+        sent += notify(
+            session, ids, kind="meeting_reminder", key=f"meeting_reminder:{meeting.id}",
+            title=f"明日联席会议提醒：{local_time(meeting.scheduled_at)}，{meeting.location}",
+        )  # fmt: skip
+    return f"会议提醒：{sent} 条"
+
+
+JOBS = (mark_overdue, close_finished_consultations, send_reminders, expire_one_offs, remind_meetings)

@@ -1,0 +1,8 @@
+"""The signed-in pages: start pages per role, applications, releases. They call the same
+operations as the JSON API; controllers here only parse forms and render."""
+
+from flask import Blueprint
+
+blueprint = Blueprint("web", __name__)
+
+from admission.web import applications, auth_views, home, meetings, releases  # noqa: E402,F401

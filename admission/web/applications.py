@@ -1,0 +1,229 @@
+"""Application pages: new, edit (the form), view (with the actions the viewer may take)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from marshmallow import ValidationError
+from sqlalchemy import select
+
+from admission import audit
+from admission.accounts.models import Unit
+from admission.api.schemas import ACTION_SCHEMAS, ApplicationBodySchema
+from admission.applications import access, stages
+from admission.applications import operations as ops
+from admission.applications.models import KINDS, Application, Meeting
+from admission.applications.presenter import allowed_actions, consultation_for
+from admission.applications.workflow import TRANSITIONS, WorkflowError
+from admission.db import get_session
+from admission.notifications import units_with_role
+from admission.web import blueprint
+from admission.web.forms import ApplicationForm, body_to_formdata, findings_by_field, form_to_body
+from admission.web.home import today
+
+ACTION_LABELS = {t.action: t.label for t in TRANSITIONS}
+
+
+def _load(application_id: int) -> Application:
+    session = get_session()
+    application = session.get(Application, application_id)
+    if application is None or not access.can_view(session, current_user, application):
+        abort(404)
+    return application
+
+
+def _duty_choices(session) -> list[tuple[str, str]]:
+    return [("", _("请选择清单中的事项"))] + [
+        (d["code"], f"{d['number']}. {d['title']}（{d['code']}）") for d in ops.listed_duties(session)
+    ]
+
+
+def _render_form(form, kind, application=None, findings=None, status=200):
+    session = get_session()
+    listed = {d["code"]: d for d in ops.listed_duties(session)}
+    listed_duty = listed.get(application.duty_code) if application and application.duty_code else None
+    categories = sorted({d["category"] for d in listed.values()})
+    placed = findings_by_field(findings or [])
+    return (
+        render_template(
+            "web/application_form.html", form=form, kind=kind, application=application, findings=placed,
+            all_findings=findings or [], listed_duty=listed_duty, categories=categories,
+        ),
+        status,
+    )  # fmt: skip
+
+
+def _validated(body: dict, kind: str) -> dict:
+    """The same limits as the API; a violation is shown on the form rather than stored."""
+    return ApplicationBodySchema().load(body | {"kind": kind})
+
+
+def _handle_form_buttons(form) -> bool:
+    """Add or remove a clause row without saving; True when the form should just be shown again."""
+    if "add_clause" in request.form:
+        form.clauses.append_entry()
+        return True
+    if "remove_clause" in request.form:
+        index = request.form.get("remove_clause", type=int)
+        if index is not None and 0 <= index < len(form.clauses.entries) and len(form.clauses.entries) > 1:
+            form.clauses.entries.pop(index)
+        return True
+    return False
+
+
+@blueprint.route("/applications/new/<kind>", methods=["GET", "POST"])
+@login_required
+def new_application(kind: str):
+    if kind not in KINDS:
+        abort(404)
+    if not current_user.has_role("applicant"):
+        abort(403)
+    session = get_session()
+    form = ApplicationForm()
+    form.duty_code.choices = _duty_choices(session)
+    if request.method == "GET" and request.args.get("duty"):
+        form.duty_code.data = request.args["duty"]
+    if request.method == "POST" and not _handle_form_buttons(form) and form.validate():
+        try:
+            body = _validated(form_to_body(form, kind), kind)
+            if kind == "amendment" and not (body.get("proposed") or {}).get("title"):
+                body.pop("proposed", None)  # start from the listed duty
+            application = ops.create_application(session, current_user, body)
+        except ValidationError as exc:
+            flash(_("表单有误：%(messages)s", messages=exc.messages), "error")
+            return _render_form(form, kind, status=422)
+        except WorkflowError as exc:
+            flash(exc.message, "error")
+            return _render_form(form, kind, status=exc.status)
+        if "submit" in request.form:
+            return _submit(application)
+        flash(_("草稿已保存"), "success")
+        return redirect(url_for("web.edit_application", application_id=application.id))
+    return _render_form(form, kind, status=400 if request.method == "POST" and form.errors else 200)
+
+
+def _submit(application):
+    session = get_session()
+    try:
+        ops.perform(session, current_user, application, "submit", {})
+    except WorkflowError as exc:
+        # Keep the saved draft; show why it cannot go yet, beside each field.
+        session.commit()
+        flash(exc.message, "error")
+        findings = exc.details.get("findings", [])
+        form = ApplicationForm(formdata=None, data=body_to_formdata(application))
+        form.duty_code.choices = _duty_choices(session)
+        return _render_form(form, application.kind, application, findings, status=exc.status)
+    flash(_("已提交，申请编号 %(reference)s", reference=application.reference), "success")
+    return redirect(url_for("web.view_application", application_id=application.id))
+
+
+@blueprint.route("/applications/<int:application_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_application(application_id: int):
+    application = _load(application_id)
+    if not access.can_edit(current_user, application):
+        abort(403)
+    session = get_session()
+    if request.method == "GET":
+        form = ApplicationForm(formdata=None, data=body_to_formdata(application))
+        form.duty_code.choices = _duty_choices(session)
+        findings = [f.to_dict() for f in ops.screening_findings(session, application)]
+        return _render_form(form, application.kind, application, findings)
+    form = ApplicationForm()
+    form.duty_code.choices = _duty_choices(session)
+    if _handle_form_buttons(form) or not form.validate():
+        return _render_form(form, application.kind, application, status=200 if not form.errors else 400)
+    try:
+        body = _validated(form_to_body(form, application.kind), application.kind)
+        body.pop("kind", None)
+        ops.update_application(session, current_user, application, body)
+    except ValidationError as exc:
+        flash(_("表单有误：%(messages)s", messages=exc.messages), "error")
+        return _render_form(form, application.kind, application, status=422)
+    except WorkflowError as exc:
+        flash(exc.message, "error")
+        return _render_form(form, application.kind, application, status=exc.status)
+    if "submit" in request.form:
+        return _submit(application)
+    flash(_("已保存"), "success")
+    return redirect(url_for("web.edit_application", application_id=application.id))
+
+
+@blueprint.get("/applications/<int:application_id>")
+@login_required
+def view_application(application_id: int):
+    session = get_session()
+    application = _load(application_id)
+    actions = allowed_actions(session, current_user, application)
+    listed = ops.listed_duty(session, application.duty_code) if application.duty_code else None
+    comparison = None
+    if application.kind == "amendment" and listed and application.proposed:
+        from catalogue.diff import duty_changes
+
+        comparison = duty_changes(listed, application.proposed)
+    consultation = consultation_for(session, current_user, application)
+    show_reviews = current_user.has_role("applicant", "member_unit", "secretariat", "lead_unit", "township", "county")
+    member_units = []
+    if "start_preliminary_review" in actions:
+        ids = units_with_role(session, "member_unit")
+        member_units = session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.id)).all()
+    meetings = (
+        session.scalars(select(Meeting).order_by(Meeting.scheduled_at.desc()).limit(20)).all()
+        if "forward" in actions
+        else []
+    )
+    return render_template(
+        "web/application.html", application=application, actions=actions, labels=ACTION_LABELS, listed=listed,
+        comparison=comparison, consultation=consultation, show_reviews=show_reviews,
+        reviews=stages.reviews(session, application) if show_reviews else [],
+        history=audit.history(session, "application", application.id), member_units=member_units,
+        meetings=meetings, today=today(), can_edit=access.can_edit(current_user, application),
+    )  # fmt: skip
+
+
+def _action_body(action: str) -> dict:
+    form = request.form
+    raw = {}
+    for key in ("comment", "opinion", "summary", "scope", "decision", "document_number", "unit"):
+        if form.get(key):
+            raw[key] = form[key]
+    for key in ("due", "decided_on"):
+        if form.get(key):
+            raw[key] = form[key]
+    if action == "start_preliminary_review":
+        raw["reviewers"] = form.getlist("reviewers")
+    if form.get("meeting_id"):
+        raw["meeting_id"] = form.get("meeting_id", type=int)
+    allowed = ACTION_SCHEMAS[action]().fields
+    return ACTION_SCHEMAS[action]().load({k: v for k, v in raw.items() if k in allowed})
+
+
+@blueprint.post("/applications/<int:application_id>/actions/<action>")
+@login_required
+def application_action(application_id: int, action: str):
+    application = _load(application_id)
+    if action not in ACTION_SCHEMAS:
+        abort(404)
+    try:
+        body = _action_body(action)
+    except ValidationError as exc:
+        flash(_("表单有误：%(messages)s", messages=exc.messages), "error")
+        return redirect(url_for("web.view_application", application_id=application.id)), 303
+    if action == "submit":
+        return _submit(application)
+    try:
+        ops.perform(get_session(), current_user, application, action, body)
+    except WorkflowError as exc:
+        if exc.status == 403:
+            abort(403)
+        flash(exc.message, "error")
+        return _rerender(application_id), exc.status
+    flash(_("已完成：%(action)s", action=ACTION_LABELS[action]), "success")
+    return redirect(url_for("web.view_application", application_id=application.id), 303)
+
+
+def _rerender(application_id: int):
+    get_session().rollback()
+    return view_application(application_id)

@@ -1,0 +1,146 @@
+"""Joint meeting pages: schedule, agenda with each item's reviews and consultation, minutes, paper."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from admission import meetings as meeting_ops
+from admission.accounts.models import Unit
+from admission.applications import stages
+from admission.applications.models import Application, Meeting
+from admission.applications.workflow import WorkflowError
+from admission.db import get_session
+from admission.notifications import units_with_role
+from admission.web import blueprint
+from catalogue.db import utcnow
+
+
+def _visible(meeting_id: int) -> Meeting:
+    meeting = get_session().get(Meeting, meeting_id)
+    if meeting is None or not (
+        current_user.has_role("secretariat", "lead_unit") or current_user.unit.code in meeting.attendees
+    ):
+        abort(404)
+    return meeting
+
+
+def agenda_items(session, meeting: Meeting) -> list[dict]:
+    """Each agenda application with its review opinions and consultation counts."""
+    applications = session.scalars(select(Application).where(Application.id.in_(meeting.agenda))).all()
+    by_id = {a.id: a for a in applications}
+    decisions = {d["application_id"]: d["outcome"] for d in meeting.decisions or []}
+    items = []
+    for app_id in meeting.agenda:
+        a = by_id.get(app_id)
+        if a is None:
+            continue
+        reviews = [r for r in stages.reviews(session, a) if r.round == a.round]
+        items.append(
+            {
+                "application": a,
+                "reviews": reviews,
+                "consultation": stages.consultation_progress(session, a) if a.consultation_scope else None,
+                "outcome": decisions.get(app_id),
+            }
+        )
+    return items
+
+
+@blueprint.route("/meetings", methods=["GET", "POST"])
+@login_required
+def meetings():
+    session = get_session()
+    if request.method == "POST":
+        if not current_user.has_role("secretariat"):
+            abort(403)
+        tz = ZoneInfo(current_app.config["ADMISSION_TIMEZONE"])
+        try:
+            scheduled = dt.datetime.fromisoformat(request.form.get("scheduled_at", "")).replace(tzinfo=tz)
+        except ValueError:
+            flash(_("请填写会议时间"), "error")
+        else:
+            data = {
+                "scheduled_at": scheduled,
+                "location": (request.form.get("location") or "").strip()[:200],
+                "agenda": [int(i) for i in request.form.getlist("agenda") if i.isdigit()],
+                "attendees": request.form.getlist("attendees"),
+            }
+            if not data["location"]:
+                flash(_("请填写会议地点"), "error")
+            else:
+                try:
+                    meeting = meeting_ops.schedule_meeting(session, current_user, data, now=utcnow())
+                except WorkflowError as exc:
+                    flash(exc.message, "error")
+                else:
+                    flash(_("会议通知已发出"), "success")
+                    return redirect(url_for("web.meeting", meeting_id=meeting.id), 303)
+    rows = session.scalars(select(Meeting).order_by(Meeting.scheduled_at.desc()).limit(100)).all()
+    if not current_user.has_role("secretariat", "lead_unit"):
+        rows = [m for m in rows if current_user.unit.code in m.attendees]
+    candidates, members = [], []
+    if current_user.has_role("secretariat"):
+        candidates = session.scalars(
+            select(Application)
+            .where(Application.state.in_(("re_review", "preliminary_review", "consultation")))
+            .order_by(Application.state.desc(), Application.id)
+        ).all()
+        members = session.scalars(
+            select(Unit).where(Unit.id.in_(units_with_role(session, "member_unit"))).order_by(Unit.id)
+        ).all()
+    status = 422 if request.method == "POST" else 200
+    return render_template("web/meetings.html", meetings=rows, candidates=candidates, members=members), status
+
+
+@blueprint.get("/meetings/<int:meeting_id>")
+@login_required
+def meeting(meeting_id: int):
+    session = get_session()
+    meeting = _visible(meeting_id)
+    names = dict(session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(meeting.attendees))).all())
+    return render_template("web/meeting.html", meeting=meeting, items=agenda_items(session, meeting), names=names)
+
+
+@blueprint.post("/meetings/<int:meeting_id>/minutes")
+@login_required
+def meeting_minutes(meeting_id: int):
+    meeting = _visible(meeting_id)
+    decisions = []
+    for app_id in meeting.agenda:
+        outcome = (request.form.get(f"outcome-{app_id}") or "").strip()
+        if outcome:
+            decisions.append({"application_id": app_id, "outcome": outcome[:500]})
+    data = {"text": (request.form.get("text") or "").strip(), "decisions": decisions,
+            "attended": request.form.getlist("attended")}  # fmt: skip
+    if not data["text"]:
+        flash(_("请填写会议纪要"), "error")
+        return redirect(url_for("web.meeting", meeting_id=meeting_id), 303)
+    try:
+        meeting_ops.record_minutes(get_session(), current_user, meeting, data, now=utcnow())
+    except WorkflowError as exc:
+        if exc.status == 403:
+            abort(403)
+        flash(exc.message, "error")
+        return redirect(url_for("web.meeting", meeting_id=meeting_id), 303)
+    flash(_("会议纪要已保存"), "success")
+    return redirect(url_for("web.meeting", meeting_id=meeting_id), 303)
+
+
+@blueprint.get("/meetings/<int:meeting_id>/paper.pdf")
+@login_required
+def meeting_paper(meeting_id: int):
+    from admission import pdf
+
+    session = get_session()
+    meeting = _visible(meeting_id)
+    names = dict(session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(meeting.attendees))).all())
+    data = pdf.render("pdf/meeting.html", meeting=meeting, items=agenda_items(session, meeting), names=names)
+    response = Response(data, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f"inline; filename=meeting-{meeting_id}.pdf"
+    return response

@@ -1,0 +1,99 @@
+"""Release pages for the secretariat: assemble from approved applications, preview, publish."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from admission import catalogue_views as cv
+from admission.db import get_session
+from admission.releases import operations as release_ops
+from admission.web import blueprint
+from catalogue.models import Release
+from catalogue.releases import ReleaseError, current_release, get_release, release_records
+
+
+def _secretariat():
+    if not current_user.has_role("secretariat"):
+        abort(403)
+
+
+@blueprint.route("/manage/releases", methods=["GET", "POST"])
+@login_required
+def assemble_release():
+    _secretariat()
+    session = get_session()
+    draft = session.scalars(select(Release).where(Release.published_at.is_(None))).first()
+    if request.method == "POST":
+        ids = [int(i) for i in request.form.getlist("applications") if i.isdigit()]
+        effective = request.form.get("effective_on") or None
+        try:
+            effective_on = dt.date.fromisoformat(effective) if effective else None
+            release = release_ops.assemble_release(
+                session, actor=current_user.username, actor_unit=current_user.unit.code,
+                title=request.form.get("title") or None, document_number=request.form.get("document_number") or None,
+                effective_on=effective_on, application_ids=ids or None,
+            )  # fmt: skip
+        except ValueError:
+            flash(_("施行日期格式应为 YYYY-MM-DD"), "error")
+        except release_ops.AssemblyError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(_("已生成第 %(version)s 版草稿，请核对后发布", version=release.version), "success")
+            return redirect(url_for("web.release_draft", version=release.version), 303)
+    current = current_release(session)
+    return render_template(
+        "web/release_assemble.html", applications=release_ops.releasable_applications(session), draft=draft,
+        current=current,
+    ), (200 if request.method == "GET" else 422)  # fmt: skip
+
+
+@blueprint.get("/manage/releases/<int:version>")
+@login_required
+def release_draft(version: int):
+    _secretariat()
+    session = get_session()
+    release = get_release(session, version, include_drafts=True)
+    if release is None:
+        abort(404)
+    records = release_records(session, release)
+    return render_template(
+        "web/release_draft.html", release=release, changes=cv.change_log(session, release),
+        categories=cv.by_category(records), duty_count=len(records),
+    )  # fmt: skip
+
+
+@blueprint.post("/manage/releases/<int:version>/publish")
+@login_required
+def publish_release(version: int):
+    _secretariat()
+    try:
+        release = release_ops.publish_assembled_release(get_session(), current_user, version)
+    except LookupError:
+        abort(404)
+    except ReleaseError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("web.release_draft", version=version), 303)
+    flash(_("第 %(version)s 版已发布并公示", version=release.version), "success")
+    return redirect(url_for("public.release", version=release.version), 303)
+
+
+@blueprint.post("/manage/releases/<int:version>/discard")
+@login_required
+def discard_release(version: int):
+    _secretariat()
+    session = get_session()
+    release = get_release(session, version, include_drafts=True)
+    if release is None:
+        abort(404)
+    try:
+        release_ops.discard_release(session, release, actor=current_user.username, actor_unit=current_user.unit.code)
+    except ReleaseError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("web.release_draft", version=version), 303)
+    flash(_("草稿已删除"), "info")
+    return redirect(url_for("web.assemble_release"), 303)
