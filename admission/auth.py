@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import wraps
 
 from flask import Flask, g, request
+from flask import session as flask_session
 from flask_login import LoginManager, current_user
 
 from admission.accounts.models import Account
@@ -23,7 +24,11 @@ def _load_account(account_id: str) -> Account | None:
     if not account_id.isdigit():
         return None
     account = get_session().get(Account, int(account_id))
-    return account if account and account.is_active else None
+    if account is None or not account.is_active:
+        return None
+    if flask_session.get("sv") != account.session_version:
+        return None  # the session was ended by a logout
+    return account
 
 
 def init_app(app: Flask) -> None:

@@ -26,7 +26,7 @@ def main():
 
 def register_cli(app) -> None:
     # Also reachable as `flask --app admission ...` during development.
-    for command in (init, serve, catalogue, scheduler, users, audit):
+    for command in (init, serve, catalogue, scheduler, users, audit, backup_command, restore_command):
         app.cli.add_command(command)
 
 
@@ -214,6 +214,45 @@ def users_create(username: str, unit_code: str, password: str | None):
         click.echo(f"初始密码（只显示这一次）：{password}")
 
 
+@click.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@with_appcontext
+def backup_command(file: Path):
+    """备份整个数据库（SQLite 在线备份；PostgreSQL 调用 pg_dump）。"""
+    from admission.backup import BackupError, backup
+
+    try:
+        backup(get_engine(), file)
+    except BackupError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"已备份到 {file}")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="不再确认")
+@with_appcontext
+def restore_command(file: Path, yes: bool):
+    """用备份替换数据库的全部内容（请先停止服务）。"""
+    from admission.audit import verify
+    from admission.backup import BackupError, restore
+
+    if not yes and not click.confirm("将用备份替换当前数据库的全部内容，确认？"):
+        sys.exit(1)
+    try:
+        restore(get_engine(), file)
+    except BackupError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    result = verify(get_session())
+    click.echo(
+        f"已从 {file} 恢复；审计链{'完整' if result['ok'] else '损坏，第一条有问题的记录 id=' + str(result['first_bad'])}"
+    )
+    if not result["ok"]:
+        sys.exit(1)
+
+
 @click.group()
 def audit():
     """审计记录。"""
@@ -239,3 +278,5 @@ main.add_command(catalogue)
 main.add_command(scheduler)
 main.add_command(users)
 main.add_command(audit)
+main.add_command(backup_command)
+main.add_command(restore_command)

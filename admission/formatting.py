@@ -80,6 +80,15 @@ def field_label(path: str) -> str:
     return str(FIELD_LABELS.get(path, path))
 
 
+def money(value) -> str:
+    """6000.0 reads as 6000; 1234.5 as 1234.50."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return str(value or "")
+    return f"{number:.0f}" if number.is_integer() else f"{number:.2f}"
+
+
 def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     if value is None:
         return ""
@@ -126,6 +135,7 @@ def init_app(app: Flask) -> None:
         row_status=lambda v: ROW_STATUS_LABELS.get(v, v),
         action_label=lambda v: ACTION_LABELS.get(v, v),
         combine_duty=combine_duty,
+        money=money,
     )
     app.jinja_env.globals.update(
         state_label=lambda v: STATE_LABELS.get(v, v),

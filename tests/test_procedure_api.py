@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import time_machine
 
 from tests import factories
 
-TODAY = dt.date.today()
+# The service counts dates in Asia/Shanghai; the machine's own date differs from 16:00 UTC on.
+TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 
 
 def _later(days: int):

@@ -143,3 +143,22 @@ def test_public_notice_printable_and_pdf(two_releases):
     compact = re.sub(r"\s+", "", text)
     assert "关于公布《临猗县村（社区）履行职责事项清单》（第2版）的公告" in compact
     assert "新增事项1项" in compact.replace(" ", "") and "农村人居环境长效管护" in compact
+
+
+def test_published_content_has_etags_and_304s(app, session):
+    client = app.test_client()
+    first = client.get("/api/v1/catalogue")
+    etag = first.headers["ETag"]
+    assert first.status_code == 200 and etag
+    again = client.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    page = client.get("/")
+    assert client.get("/", headers={"If-None-Match": page.headers["ETag"]}).status_code == 304
+    # A new release changes the ETag of the current list: clients see it at once.
+    records = release_records(session, current_release(session))
+    records[0]["title"] = "加强党的全面领导"
+    publish_release(session, build_release(session, records, title="t"))
+    session.commit()
+    fresh = client.get("/api/v1/catalogue", headers={"If-None-Match": etag})
+    assert fresh.status_code == 200 and fresh.get_json()["duties"][0]["title"] == "加强党的全面领导"
+    assert fresh.headers["ETag"] != etag

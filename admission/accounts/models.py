@@ -65,6 +65,9 @@ class Account(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Sessions are signed cookies held by the browser; logging out bumps this number so that a
+    # copy of the old cookie is worthless afterwards.
+    session_version: Mapped[int] = mapped_column(Integer, default=0)
 
     unit: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
 

@@ -6,6 +6,7 @@ from flask import jsonify, request
 
 from admission import catalogue_views as cv
 from admission.api import blueprint
+from admission.caching import published_content
 from admission.db import get_session
 from admission.errors import ApiError
 from catalogue.exports import release_document
@@ -19,21 +20,25 @@ def _release_document(version: int | None):
 
 
 @blueprint.get("/catalogue")
+@published_content
 def current_catalogue():
     return _release_document(None)
 
 
 @blueprint.get("/catalogue/releases")
+@published_content
 def releases():
     return jsonify(cv.release_summaries(get_session()))
 
 
 @blueprint.get("/catalogue/releases/<int:version>")
+@published_content
 def release(version: int):
     return _release_document(version)
 
 
 @blueprint.get("/catalogue/releases/<int:version>/changes")
+@published_content
 def release_changes(version: int):
     session = get_session()
     changes = cv.change_log(session, cv.release_or_404(session, version))
@@ -41,6 +46,7 @@ def release_changes(version: int):
 
 
 @blueprint.get("/catalogue/diff")
+@published_content
 def diff():
     try:
         old, new = int(request.args["from"]), int(request.args["to"])
@@ -57,6 +63,7 @@ def diff():
 
 
 @blueprint.get("/duties/<code>")
+@published_content
 def duty(code: str):
     record, history = cv.duty_with_history(get_session(), code)
     return jsonify(record | {"history": [{"version": h["version"], "change": h["change"]} for h in history]})

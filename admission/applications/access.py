@@ -85,6 +85,15 @@ def may_perform(session: Session, account: Account, application: Application, tr
     return account.has_role(*transition.roles) and _rule_holds(session, account, application, transition.rule)
 
 
+def check_role(account: Account, action: str) -> None:
+    from admission.applications.workflow import TRANSITIONS
+
+    transitions = [t for t in TRANSITIONS if t.action == action]
+    roles = {r for t in transitions for r in t.roles}
+    if roles and not account.has_role(*roles):
+        raise WorkflowError(403, f"您所在单位无权执行“{transitions[0].label}”", code="forbidden")
+
+
 def check_action(session: Session, account: Account, application: Application, transition: Transition) -> None:
     if not account.has_role(*transition.roles):
         raise WorkflowError(403, f"您所在单位无权执行“{transition.label}”", code="forbidden")

@@ -417,6 +417,9 @@ def perform(session: Session, account: Account | None, application: Application,
     now = now or dt.datetime.now(dt.UTC)
     if action not in ACTIONS:
         raise WorkflowError(404, f"没有名为 {action} 的操作", code="unknown_action")
+    if account is not None:
+        # A role never named for the action is refused before the state is looked at.
+        access.check_role(account, action)
     transition = find_transition(application, action)
     if account is not None:
         access.check_action(session, account, application, transition)

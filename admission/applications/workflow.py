@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from admission import audit
+from admission import audit, faults
 from admission.applications.models import Application
 from catalogue.db import utcnow
 
@@ -137,6 +137,7 @@ def move(
         if result.rowcount != 1:
             raise WorkflowError(409, "申请已被他人处理，请刷新后重试", code="conflict")
         session.refresh(application)
+        faults.checkpoint("transition")
     audit.record(
         session,
         actor=actor,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Response, abort, make_response, redirect, render_template, request, url_for
 
 from admission import catalogue_views as cv
+from admission.caching import published_content
 from admission.db import get_session
 from admission.errors import ApiError
 from admission.i18n import LOCALES
@@ -14,6 +15,7 @@ from catalogue.releases import release_records
 
 
 @blueprint.get("/")
+@published_content
 def index():
     session = get_session()
     release = cv.release_or_404(session, None)
@@ -24,6 +26,7 @@ def index():
 
 
 @blueprint.get("/duties/<code>")
+@published_content
 def duty(code: str):
     session = get_session()
     record, history = cv.duty_with_history(session, code)
@@ -31,11 +34,13 @@ def duty(code: str):
 
 
 @blueprint.get("/releases")
+@published_content
 def releases():
     return render_template("public/releases.html", releases=cv.release_summaries(get_session()))
 
 
 @blueprint.get("/releases/<int:version>")
+@published_content
 def release(version: int):
     session = get_session()
     release = cv.release_or_404(session, version)
@@ -50,6 +55,7 @@ def release(version: int):
 
 
 @blueprint.get("/releases/diff")
+@published_content
 def diff():
     session = get_session()
     summaries = cv.release_summaries(session)
@@ -64,11 +70,13 @@ def diff():
 
 
 @blueprint.get("/releases/<int:version>/notice")
+@published_content
 def notice(version: int):
     return render_template("public/notice.html", release=cv.release_or_404(get_session(), version))
 
 
 @blueprint.get("/releases/<int:version>/notice.pdf")
+@published_content
 def notice_pdf(version: int):
     from admission import pdf
 
@@ -81,6 +89,7 @@ def notice_pdf(version: int):
 
 
 @blueprint.get("/releases/<int:version>/list.<fmt>")
+@published_content
 def download(version: int, fmt: str):
     if fmt not in EXPORT_TYPES:
         abort(404)

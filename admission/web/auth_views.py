@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -42,6 +42,7 @@ def login():
             # A new session id at login: a session fixed before login is worth nothing after it.
             session.clear()
             login_user(account)
+            session["sv"] = account.session_version
             db.commit()
             return redirect(_safe_next(request.args.get("next")))
     elif request.method == "POST":
@@ -51,6 +52,8 @@ def login():
 
 @blueprint.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        current_user.session_version += 1
     logout_user()
     session.clear()
     flash(_("您已退出登录"), "info")

@@ -70,7 +70,13 @@ def _counts(session: Session, model, ids: list[int]) -> dict[int, dict]:
 def board(session: Session) -> dict:
     """Every application in progress by stage, with review and reply progress."""
     applications = list(
-        session.scalars(select(Application).where(Application.state.in_(BOARD_STAGES)).order_by(Application.id))
+        session.scalars(
+            select(Application)
+            .where(Application.state.in_(BOARD_STAGES))
+            # An approved one-off is done: it lives in the public register, not on the board.
+            .where(~((Application.kind == "one_off") & (Application.state == "approved")))
+            .order_by(Application.id)
+        )
     )
     ids = [a.id for a in applications]
     reviews, replies = _counts(session, Review, ids), _counts(session, ConsultationRequest, ids)

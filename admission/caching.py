@@ -1,0 +1,85 @@
+"""Published catalogue content never changes: serve it with an ETag, 304s, and a memory cache.
+
+Everything public (the list, releases, change logs, diffs, duty pages, exports) is a function of
+the published releases, and releases are only ever appended; so the newest published version,
+with the URL and the display language, identifies a response exactly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from functools import wraps
+from threading import Lock
+
+from flask import current_app, make_response, request
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from admission.db import get_session
+from admission.i18n import select_locale
+from catalogue.models import Release
+
+MAX_ENTRIES = 512
+
+
+class ResponseCache:
+    def __init__(self, size: int = MAX_ENTRIES):
+        self.size = size
+        self.entries: OrderedDict[str, tuple[bytes, str, dict]] = OrderedDict()
+        self.lock = Lock()
+
+    def get(self, key: str):
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, value) -> None:
+        with self.lock:
+            self.entries[key] = value
+            self.entries.move_to_end(key)
+            while len(self.entries) > self.size:
+                self.entries.popitem(last=False)
+
+
+def _cache() -> ResponseCache:
+    return current_app.extensions.setdefault("admission.response_cache", ResponseCache())
+
+
+def newest_published_version() -> int:
+    return get_session().scalar(select(func.max(Release.version)).where(Release.published_at.is_not(None))) or 0
+
+
+def published_content(view):
+    """Cache a public view's 200 responses and answer conditional requests with 304."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        if current_user.is_authenticated and not request.path.startswith("/api/"):
+            return view(*args, **kwargs)  # the page header shows the account: not shareable
+        raw = f"{newest_published_version()}|{request.full_path}|{select_locale()}"
+        etag = hashlib.sha1(raw.encode()).hexdigest()[:20]
+        if request.if_none_match.contains(etag):
+            response = make_response("", 304)
+            response.set_etag(etag)
+            return response
+        cached = _cache().get(etag)
+        if cached is None:
+            response = make_response(view(*args, **kwargs))
+            if response.status_code != 200 or response.direct_passthrough:
+                return response
+            headers = {k: v for k, v in response.headers.items() if k in ("Content-Disposition",)}
+            cached = (response.get_data(), response.mimetype, headers)
+            _cache().put(etag, cached)
+        body, mimetype, headers = cached
+        response = make_response(body)
+        response.mimetype = mimetype
+        response.headers.update(headers)
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = "public, max-age=60"
+        response.vary.add("Cookie")
+        return response
+
+    return wrapper
