@@ -7,7 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from admission import audit
+from admission import audit, faults
 from catalogue import exports, imports, xlsx
 from catalogue.models import Release
 from catalogue.releases import current_release, get_release, release_records
@@ -223,6 +223,7 @@ def publish_assembled_release(session: Session, account, version: int, *, now: d
     if release is None:
         raise LookupError(f"没有第 {version} 版")
     publish_release(session, release, now=now)
+    faults.checkpoint("publish_release")
     ids = [c.application_id for c in release_changes(session, release) if c.application_id]
     applications = session.scalars(select(Application).where(Application.id.in_(ids)).order_by(Application.id)).all()
     for application in applications:
