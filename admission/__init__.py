@@ -34,6 +34,18 @@ def create_app(config: dict | None = None) -> Flask:
     formatting.init_app(app)
 
     from flask_wtf.csrf import CSRFProtect
+    from werkzeug.routing import IntegerConverter
+
+    class IdConverter(IntegerConverter):
+        """``<int:...>`` in every URL: ids are 32-bit in both databases, so a larger number names
+        nothing. The bound is in the pattern itself, so that such a URL is 404 for every method."""
+
+        regex = (
+            r"0*(?:[1-9]\d{0,8}|1\d{9}|20\d{8}|21[0-3]\d{7}|214[0-6]\d{6}|2147[0-3]\d{5}|21474[0-7]\d{4}"
+            r"|214748[0-2]\d{3}|2147483[0-5]\d{2}|21474836[0-3]\d|214748364[0-7])"
+        )
+
+    app.url_map.converters["int"] = IdConverter
 
     from admission.api import blueprint as api_blueprint
     from admission.public import blueprint as public_blueprint
@@ -52,6 +64,14 @@ def create_app(config: dict | None = None) -> Flask:
     from admission.errors import register_error_handlers
 
     register_error_handlers(app)
+
+    @app.before_request
+    def _refuse_nul():
+        # PostgreSQL cannot store NUL characters; a URL carrying one names nothing.
+        if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
+            from admission.errors import ApiError
+
+            raise ApiError(400, "地址中不能含有空字符")
 
     @app.after_request
     def _finish_transaction(response):

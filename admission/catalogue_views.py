@@ -23,6 +23,8 @@ from catalogue.releases import (
 
 
 def release_or_404(session: Session, version: int | None) -> Release:
+    if version is not None and not 0 < version < 2**31:
+        raise ApiError(404, f"没有已发布的第 {version} 版清单")
     release = current_release(session) if version is None else get_release(session, version)
     if release is None:
         raise ApiError(404, "没有已发布的清单" if version is None else f"没有已发布的第 {version} 版清单")

@@ -9,23 +9,11 @@ from flask import Flask, current_app
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from admission.applications.workflow import STATE_LABELS
 from catalogue.layout import remark_cell
 
 APPLIES_TO_LABELS = {"villages": _l("村（社区不涉及）"), "communities": _l("社区（村不涉及）"), "both": _l("村和社区")}
 ROLE_LABELS = {"perform": _l("履行"), "assist": _l("协助配合")}
-STATE_LABELS = {
-    "draft": _l("草稿"),
-    "submitted": _l("已提交"),
-    "preliminary_review": _l("初步审核"),
-    "consultation": _l("征求意见"),
-    "re_review": _l("复审"),
-    "county_review": _l("县委、县政府审定"),
-    "approved": _l("已批准"),
-    "published": _l("已列入清单"),
-    "returned": _l("已退回"),
-    "withdrawn": _l("已撤回"),
-    "rejected": _l("不予准入"),
-}
 KIND_LABELS = {"admission": _l("准入"), "amendment": _l("调整"), "withdrawal": _l("取消"), "one_off": _l("一事一批")}
 OPINION_LABELS = {"agree": _l("同意"), "agree_with_conditions": _l("有条件同意"), "disagree": _l("不同意")}
 ROW_STATUS_LABELS = {"pending": _l("待答复"), "answered": _l("已答复"), "overdue": _l("逾期未答复")}

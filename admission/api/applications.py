@@ -69,8 +69,8 @@ def list_applications():
         from admission.accounts.models import Unit
 
         query = query.where(Application.applicant_id.in_(select(Unit.id).where(Unit.code == applicant)))
-    limit = min(request.args.get("limit", MAX_PAGE, type=int) or MAX_PAGE, MAX_PAGE)
-    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    limit = min(max(request.args.get("limit", MAX_PAGE, type=int) or MAX_PAGE, 1), MAX_PAGE)
+    offset = min(max(request.args.get("offset", 0, type=int) or 0, 0), 2**31 - 1)
     rows = get_session().scalars(query.order_by(Application.id.desc()).limit(limit).offset(offset)).all()
     return jsonify([summary(a) for a in rows])
 

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from admission import audit, meetings
 from admission.api import blueprint
 from admission.api.schemas import MeetingSchema, MinutesSchema
-from admission.api.util import load
+from admission.api.util import json_body, load
 from admission.applications.models import Meeting, Notification
 from admission.applications.workflow import WorkflowError
 from admission.auth import require_account
@@ -91,6 +91,7 @@ def notifications():
 @blueprint.post("/notifications/<int:notification_id>/read")
 def read_notification(notification_id: int):
     account = require_account()
+    json_body()
     result = get_session().execute(
         update(Notification)
         .where(Notification.id == notification_id, Notification.unit_id == account.unit_id)

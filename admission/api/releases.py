@@ -8,7 +8,7 @@ from sqlalchemy import select
 from admission import catalogue_views as cv
 from admission.api import blueprint
 from admission.api.schemas import ReleaseRequestSchema
-from admission.api.util import load
+from admission.api.util import json_body, load
 from admission.applications.models import Application
 from admission.auth import require_account
 from admission.db import get_session
@@ -70,6 +70,7 @@ def draft_release(version: int):
 @blueprint.post("/catalogue/releases/<int:version>/publish")
 def publish_release(version: int):
     account = _secretariat()
+    json_body()  # no fields, but a malformed body is still refused
     session = get_session()
     try:
         release = release_ops.publish_assembled_release(session, account, version)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
 from admission.applications.models import KINDS
@@ -9,6 +11,8 @@ from catalogue.records import APPLIES_TO
 
 TEXT = validate.Length(max=5000)
 SHORT = validate.Length(max=200)
+# Ids are 32-bit integers in both databases; anything larger cannot name a row.
+ID = validate.Range(min=1, max=2**31 - 1)
 OPINIONS = ("agree", "agree_with_conditions", "disagree")
 FUNDING_PER = ("village_year", "community_year", "one_time")
 
@@ -117,7 +121,7 @@ class FeedbackSchema(StrictSchema):
 
 class ForwardSchema(StrictSchema):
     comment = fields.String(allow_none=True, validate=TEXT)
-    meeting_id = fields.Integer(allow_none=True, strict=True)
+    meeting_id = fields.Integer(allow_none=True, strict=True, validate=ID)
 
 
 class DecideSchema(StrictSchema):
@@ -159,13 +163,18 @@ class ReleaseRequestSchema(StrictSchema):
     title = fields.String(allow_none=True, validate=SHORT)
     document_number = fields.String(allow_none=True, validate=validate.Length(max=100))
     effective_on = fields.Date(allow_none=True)
-    applications = fields.List(fields.Integer(strict=True), allow_none=True, validate=validate.Length(max=500))
+    applications = fields.List(
+        fields.Integer(strict=True, validate=ID), allow_none=True, validate=validate.Length(max=500)
+    )
 
 
 class MeetingSchema(StrictSchema):
-    scheduled_at = fields.AwareDateTime(required=True, default_timezone=None)
+    scheduled_at = fields.AwareDateTime(
+        required=True, default_timezone=None,
+        validate=validate.Range(min=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), max=dt.datetime(2100, 1, 1, tzinfo=dt.UTC)),
+    )  # fmt: skip
     location = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    agenda = fields.List(fields.Integer(strict=True), load_default=list, validate=validate.Length(max=100))
+    agenda = fields.List(fields.Integer(strict=True, validate=ID), load_default=list, validate=validate.Length(max=100))
     attendees = fields.List(
         fields.String(validate=validate.Length(max=64)), load_default=list, validate=validate.Length(max=200)
     )
@@ -173,7 +182,7 @@ class MeetingSchema(StrictSchema):
 
 class MinutesSchema(StrictSchema):
     class DecisionSchema(StrictSchema):
-        application_id = fields.Integer(required=True, strict=True)
+        application_id = fields.Integer(required=True, strict=True, validate=ID)
         outcome = fields.String(required=True, validate=validate.Length(min=1, max=500))
 
     text = fields.String(required=True, validate=validate.Length(min=1, max=50000))

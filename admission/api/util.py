@@ -57,19 +57,42 @@ def _flatten(messages, prefix: str = "") -> dict[str, str]:
     return flat
 
 
+def _check_text(value) -> None:
+    """Text a database can store: no NUL characters (PostgreSQL refuses them), valid UTF-8."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise ApiError(400, "文本中不能含有空字符（\\u0000）")
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise ApiError(400, "文本中含有无效的 Unicode 字符") from exc
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+
+
 def json_body() -> dict:
     limit = current_app.config["JSON_MAX_BYTES"]
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(413, f"请求体过大（最多 {limit // 1000} KB）")
-    if not request.data:
+    if not request.content_length and not request.data:
         return {}
     if not request.is_json:
         raise ApiError(415, "请求体应为 JSON（Content-Type: application/json）")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError as exc:
+        raise ApiError(400, "请求体嵌套过深") from exc
     if data is None:
         raise ApiError(400, "请求体不是有效的 JSON")
     if not isinstance(data, dict):
         raise ApiError(400, "请求体应为 JSON 对象")
+    _check_text(data)
     return data
 
 

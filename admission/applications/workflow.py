@@ -9,7 +9,6 @@ event, all in the caller's transaction.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -167,5 +166,3 @@ STATE_LABELS = {
     "withdrawn": _l("已撤回"),
     "rejected": _l("不予准入"),
 }
-
-Guard = Callable[..., None]

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 
 from admission import audit
 from admission.accounts.models import Unit
@@ -33,9 +34,9 @@ def _load(application_id: int) -> Application:
     return application
 
 
-def _duty_choices(session) -> list[tuple[str, str]]:
-    return [("", _("请选择清单中的事项"))] + [
-        (d["code"], f"{d['number']}. {d['title']}（{d['code']}）") for d in ops.listed_duties(session)
+def _duty_choices(session) -> list[SelectChoice]:
+    return [SelectChoice("", _("请选择清单中的事项"))] + [
+        SelectChoice(d["code"], f"{d['number']}. {d['title']}（{d['code']}）") for d in ops.listed_duties(session)
     ]
 
 

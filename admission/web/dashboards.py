@@ -14,16 +14,6 @@ from admission.accounts.models import Account, Unit
 from admission.applications.models import Application, ConsultationRequest, Review, TownshipFeedback
 
 BOARD_STAGES = ("submitted", "preliminary_review", "consultation", "re_review", "county_review", "approved")
-ACTIVE_STATES = (
-    "draft",
-    "returned",
-    "submitted",
-    "preliminary_review",
-    "consultation",
-    "re_review",
-    "county_review",
-    "approved",
-)
 
 
 def days_left(due: dt.date | None, today: dt.date) -> int | None:

@@ -22,6 +22,14 @@ def _secretariat():
         abort(403)
 
 
+def _release_or_404(version: int) -> Release:
+    _secretariat()
+    release = get_release(get_session(), version, include_drafts=True)
+    if release is None:
+        abort(404)
+    return release
+
+
 @blueprint.route("/manage/releases", methods=["GET", "POST"])
 @login_required
 def assemble_release():
@@ -55,11 +63,8 @@ def assemble_release():
 @blueprint.get("/manage/releases/<int:version>")
 @login_required
 def release_draft(version: int):
-    _secretariat()
     session = get_session()
-    release = get_release(session, version, include_drafts=True)
-    if release is None:
-        abort(404)
+    release = _release_or_404(version)
     records = release_records(session, release)
     return render_template(
         "web/release_draft.html", release=release, changes=cv.change_log(session, release),
@@ -85,11 +90,8 @@ def publish_release(version: int):
 @blueprint.post("/manage/releases/<int:version>/discard")
 @login_required
 def discard_release(version: int):
-    _secretariat()
     session = get_session()
-    release = get_release(session, version, include_drafts=True)
-    if release is None:
-        abort(404)
+    release = _release_or_404(version)
     try:
         release_ops.discard_release(session, release, actor=current_user.username, actor_unit=current_user.unit.code)
     except ReleaseError as exc:
