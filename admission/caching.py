@@ -12,7 +12,7 @@ from collections import OrderedDict
 from functools import wraps
 from threading import Lock
 
-from flask import current_app, make_response, request
+from flask import current_app, make_response, request, session
 from flask_login import current_user
 from sqlalchemy import func, select
 
@@ -57,8 +57,10 @@ def published_content(view):
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if current_user.is_authenticated and not request.path.startswith("/api/"):
-            return view(*args, **kwargs)  # the page header shows the account: not shareable
+        api = request.path.startswith("/api/")
+        if not api and (current_user.is_authenticated or session.get("_flashes")):
+            # The page shows this visitor's account or messages: not a shareable copy.
+            return view(*args, **kwargs)
         raw = f"{newest_published_version()}|{request.full_path}|{select_locale()}"
         etag = hashlib.sha1(raw.encode()).hexdigest()[:20]
         if request.if_none_match.contains(etag):
@@ -78,7 +80,8 @@ def published_content(view):
         response.mimetype = mimetype
         response.headers.update(headers)
         response.set_etag(etag)
-        response.headers["Cache-Control"] = "public, max-age=60"
+        # Browsers revalidate every time (a 304 costs one query); a page is never reused stale.
+        response.headers["Cache-Control"] = "no-cache"
         response.vary.add("Cookie")
         return response
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from catalogue.db import Base, UTCDateTime, utcnow
@@ -31,6 +31,7 @@ class Unit(Base):
     # Where notices go by email, and whether at once ("immediate") or once a day ("digest").
     email: Mapped[str | None] = mapped_column(String(200))
     email_mode: Mapped[str] = mapped_column(String(16), default="immediate")
+    digest_sent_on: Mapped[dt.date | None] = mapped_column(Date)
 
     role_rows: Mapped[list[UnitRole]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="UnitRole.role"

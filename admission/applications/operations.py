@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import inspect, select, update
+from sqlalchemy import func, inspect, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -191,12 +191,8 @@ def screening_findings(session: Session, application: Application) -> list:
 
 
 def submit(session, account, application, body, now):
+    # The screening guard has passed; what is left are warnings, kept for every reviewer to see.
     findings = screening_findings(session, application)
-    if blocking(findings):
-        raise WorkflowError(
-            422, "申请未通过准入条件审查，请按提示修改后再提交", code="screening_failed",
-            details={"findings": [f.to_dict() for f in findings]},
-        )  # fmt: skip
     values = {"findings": [f.to_dict() for f in findings], "submitted_at": now}
     first = not application.reference
     # The state moves first: of two racing submits the loser stops here, before taking a number.
@@ -252,7 +248,6 @@ def review(session, account, application, body, now):
 
 
 def open_consultation(session, account, application, body, now):
-    _conclude(session, Review, application, now, application.review_due, "初步审核意见")
     default = _default_scope(session, application)
     scope = body.get("scope") or default
     if default != "both" and scope != default:
@@ -300,14 +295,10 @@ def township_feedback(session, account, application, body, now):
 
 
 def close_consultation(session, account, application, body, now):
-    _conclude(session, ConsultationRequest, application, now, application.consultation_due, "村（社区）答复")
-    _conclude(session, TownshipFeedback, application, now, application.consultation_due, "乡镇书面反馈")
     _move(session, account, application, "close_consultation", now, comment=body.get("comment"))
 
 
 def forward(session, account, application, body, now):
-    if application.state == "preliminary_review":
-        _conclude(session, Review, application, now, application.review_due, "初步审核意见")
     meeting_id = body.get("meeting_id")
     if meeting_id is not None and session.get(Meeting, meeting_id) is None:
         raise WorkflowError(
@@ -375,6 +366,12 @@ def extend_deadline(session, account, application, body, now):
                      model.status.in_(("pending", "overdue"))]  # fmt: skip
         if unit_id is not None:
             condition.append(column == unit_id)
+            later = session.scalar(select(func.max(model.due)).where(*condition))
+            if later is not None and due <= later:
+                raise WorkflowError(422, f"新的截止日期应晚于 {code} 的原截止日期 {later.isoformat()}", code="invalid",
+                                    details={"fields": {"due": due.isoformat()}})  # fmt: skip
+        # An extension never shortens a deadline a unit already has.
+        condition.append(or_(model.due.is_(None), model.due < due))
         notified += session.scalars(select(column).where(*condition)).all()
         session.execute(update(model).where(*condition).values(due=due, status="pending")
                         .execution_options(synchronize_session=False))  # fmt: skip
@@ -427,6 +424,8 @@ def perform(session: Session, account: Account | None, application: Application,
         raise WorkflowError(
             422, f"“{transition.label}”必须填写理由", code="comment_required", details={"fields": {"comment": "必填"}}
         )
+    for guard in transition.guards:
+        GUARDS[guard](session, application, now)
     ACTIONS[action](session, account, application, body, now)
     session.flush()
     return application
@@ -458,6 +457,32 @@ def _conclude(session, model, application, now, due, what: str) -> None:
         409, f"尚有 {missing} 份{what}未提交，截止日期（{due.isoformat() if due else '未设定'}）前不能结束本阶段",
         code="stage_incomplete", details={"missing": missing},
     )  # fmt: skip
+
+
+def _screening_passes(session, application, now) -> None:
+    findings = screening_findings(session, application)
+    if blocking(findings):
+        raise WorkflowError(
+            422, "申请未通过准入条件审查，请按提示修改后再提交", code="screening_failed",
+            details={"findings": [f.to_dict() for f in findings]},
+        )  # fmt: skip
+
+
+def _reviews_concluded(session, application, now) -> None:
+    _conclude(session, Review, application, now, application.review_due, "初步审核意见")
+
+
+def _consultation_concluded(session, application, now) -> None:
+    _conclude(session, ConsultationRequest, application, now, application.consultation_due, "村（社区）答复")
+    _conclude(session, TownshipFeedback, application, now, application.consultation_due, "乡镇书面反馈")
+
+
+# The guards named in workflow.TRANSITIONS; perform() runs them before the action.
+GUARDS = {
+    "screening": _screening_passes,
+    "reviews_concluded": _reviews_concluded,
+    "consultation_concluded": _consultation_concluded,
+}
 
 
 def _default_scope(session: Session, application: Application) -> str:

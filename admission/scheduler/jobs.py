@@ -59,7 +59,8 @@ def send_reminders(session: Session, now: dt.datetime) -> str:
                 ).all()
                 by_application: dict[int, dict[int, str]] = defaultdict(dict)
                 for row_id, unit_id, application_id in rows:
-                    by_application[application_id][unit_id] = f"reminder:{model.__tablename__}:{row_id}:{offset}"
+                    # The due date is in the key: an extended deadline gets its own reminders.
+                    by_application[application_id][unit_id] = f"reminder:{model.__tablename__}:{row_id}:{due}:{offset}"
                 for application_id, keys in by_application.items():
                     application = session.get(Application, application_id)
                     sent += notify(
@@ -79,10 +80,10 @@ def mark_overdue(session: Session, now: dt.datetime) -> str:
             update(model)
             .where(model.id.in_(ids.scalar_subquery()), model.status == "pending")
             .values(status="overdue")
-            .returning(model.id, unit_column, model.application_id)
+            .returning(model.id, unit_column, model.application_id, model.due)
             .execution_options(synchronize_session=False)
         ).all()
-        marked += [(model.__tablename__, row_id, unit_id, app_id) for row_id, unit_id, app_id in rows]
+        marked += [(model.__tablename__, f"{row_id}:{due}", unit_id, app_id) for row_id, unit_id, app_id, due in rows]
     if not marked:
         return "逾期：无"
     by_application: dict[int, list] = defaultdict(list)

@@ -61,12 +61,16 @@ def _body(notice: Notification) -> str:
     return "\n".join(lines)
 
 
+# A claim remembers where it came from, so that a claim left by a dead scheduler goes back there.
+CLAIMED = {"pending": "sending", "digest": "sending_digest"}
+
+
 def _claim(session: Session, ids: list[int], now: dt.datetime, from_status: str) -> list[int]:
     claimed = (
         session.execute(
             update(Notification)
             .where(Notification.id.in_(ids), Notification.email_status == from_status)
-            .values(email_status="sending", email_next_attempt_at=now)
+            .values(email_status=CLAIMED[from_status], email_next_attempt_at=now)
             .returning(Notification.id)
             .execution_options(synchronize_session=False)
         )
@@ -81,13 +85,14 @@ def send_pending(session: Session, now: dt.datetime) -> str:
     """Send every pending notice to units that want email at once."""
     if not smtp_configured():
         return "邮件：未配置 SMTP"
-    # A claim left by a scheduler that died mid-send is retried.
-    session.execute(
-        update(Notification)
-        .where(Notification.email_status == "sending", Notification.email_next_attempt_at < now - STALE_CLAIM)
-        .values(email_status="pending")
-        .execution_options(synchronize_session=False)
-    )
+    # A claim left by a scheduler that died mid-send is retried, the way it was going to be sent.
+    for origin, claimed in CLAIMED.items():
+        session.execute(
+            update(Notification)
+            .where(Notification.email_status == claimed, Notification.email_next_attempt_at < now - STALE_CLAIM)
+            .values(email_status=origin)
+            .execution_options(synchronize_session=False)
+        )
     due = session.scalars(
         select(Notification.id)
         .where(Notification.email_status == "pending")
@@ -124,7 +129,14 @@ def send_digests(session: Session, now: dt.datetime) -> str:
 
     if now.astimezone(ZoneInfo(tz)).hour < current_app.config["DIGEST_HOUR"]:
         return "每日汇总邮件：未到发送时间"
-    ids = session.scalars(select(Notification.id).where(Notification.email_status == "digest")).all()
+    today = local_today(now, tz)
+    # Once a day per unit: a notice that comes after today's digest waits for tomorrow's.
+    ids = session.scalars(
+        select(Notification.id)
+        .join(Unit, Unit.id == Notification.unit_id)
+        .where(Notification.email_status == "digest")
+        .where((Unit.digest_sent_on.is_(None)) | (Unit.digest_sent_on < today))
+    ).all()
     ids = _claim(session, list(ids), now, "digest")
     by_unit: dict[int, list[Notification]] = defaultdict(list)
     for notice in session.scalars(select(Notification).where(Notification.id.in_(ids)).order_by(Notification.id)):
@@ -133,7 +145,7 @@ def send_digests(session: Session, now: dt.datetime) -> str:
     for unit_id, notices in by_unit.items():
         unit = session.get(Unit, unit_id)
         body = "\n\n".join(_body(n) for n in notices)
-        subject = f"每日汇总（{local_today(now, tz).isoformat()}）：{len(notices)} 条新通知"
+        subject = f"每日汇总（{today.isoformat()}）：{len(notices)} 条新通知"
         try:
             _send([_message(unit.email, subject, body)])
         except (OSError, smtplib.SMTPException):
@@ -142,6 +154,7 @@ def send_digests(session: Session, now: dt.datetime) -> str:
         else:
             for n in notices:
                 n.email_status, n.email_sent_at = "sent", now
+            unit.digest_sent_on = today
             sent += 1
         session.commit()
     return f"每日汇总邮件：发出 {sent} 封"
