@@ -144,14 +144,18 @@ def build_spec() -> dict:
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     for name, schema in {
         "Error": ErrorSchema, "Duty": DutyOut, "Release": ReleaseOut, "ReleaseSummary": ReleaseSummaryOut,
-        "Change": ChangeOut, "Token": TokenOut, "User": UserOut, "Unit": UnitOut, "Application": ApplicationOut,
+        "Change": ChangeOut, "User": UserOut, "Token": TokenOut, "Unit": UnitOut, "Application": ApplicationOut,
         "Verify": VerifyOut, "TokenRequest": s.TokenRequestSchema, "ApplicationBody": s.ApplicationBodySchema,
         "ApplicationPatch": s.ApplicationPatchSchema, "ReleaseRequest": s.ReleaseRequestSchema,
         "Meeting": s.MeetingSchema, "Minutes": s.MinutesSchema,
     }.items():  # fmt: skip
         spec.components.schema(name, schema=schema)
-    for action, schema in s.ACTION_SCHEMAS.items():
-        spec.components.schema(f"Action_{action}", schema=schema)
+    # Several actions share a body (a comment, an opinion): one component per schema class.
+    action_bodies: dict[type, str] = {}
+    for schema in s.ACTION_SCHEMAS.values():
+        if schema not in action_bodies:
+            action_bodies[schema] = f"Action{schema.__name__.removesuffix('Schema')}"
+            spec.components.schema(action_bodies[schema], schema=schema)
 
     app_id = _path_int("application_id")
     version = _path_int("version")
@@ -221,7 +225,9 @@ def build_spec() -> dict:
     }
     for action in s.ACTION_SCHEMAS:
         paths[f"/applications/{{application_id}}/actions/{action}"] = {
-            "post": _op(f"执行操作 {action}", out="Application", body=f"Action_{action}", params=[app_id])
+            "post": _op(
+                f"执行操作 {action}", out="Application", body=action_bodies[s.ACTION_SCHEMAS[action]], params=[app_id]
+            )
         }
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
