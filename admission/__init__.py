@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, g, request
+from sqlalchemy.exc import OperationalError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,7 +80,14 @@ def create_app(config: dict | None = None) -> Flask:
         session = g.get("db_session")
         if session is not None:
             if response.status_code < 400 and request.method not in ("GET", "HEAD", "OPTIONS"):
-                session.commit()
+                try:
+                    session.commit()
+                except OperationalError as exc:
+                    # The database went away at the last moment: nothing was stored; say so cleanly.
+                    session.rollback()
+                    from admission.errors import database_unavailable
+
+                    return database_unavailable(exc)
             else:
                 session.rollback()
         return response

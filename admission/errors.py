@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
@@ -61,6 +61,19 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def database_unavailable(exc: OperationalError):
+    """The database is unreachable (restarting, network): a clean 503 the client may retry; the
+    pool pre-pings, so the first request after recovery gets a live connection."""
+    current_app.logger.warning("database unavailable: %s", exc.orig)
+    message = MESSAGES[503]
+    if _wants_json():
+        response = error_body(503, message, CODES[503])
+    else:
+        response = current_app.make_response((render_template("errors/error.html", status=503, message=message), 503))
+    response.headers["Retry-After"] = "5"
+    return response
+
+
 def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
@@ -68,18 +81,7 @@ def register_error_handlers(app: Flask) -> None:
             return error_body(exc.status, exc.message, exc.code, exc.details)
         return render_template("errors/error.html", status=exc.status, message=exc.message), exc.status
 
-    @app.errorhandler(OperationalError)
-    def _database_down(exc: OperationalError):
-        # The database is unreachable (restarting, network): a clean 503 the client may retry;
-        # the pool pre-pings, so the next request after recovery gets a live connection.
-        app.logger.warning("database unavailable: %s", exc.orig)
-        message = MESSAGES[503]
-        if _wants_json():
-            response = error_body(503, message, CODES[503])
-        else:
-            response = app.make_response((render_template("errors/error.html", status=503, message=message), 503))
-        response.headers["Retry-After"] = "5"
-        return response
+    app.register_error_handler(OperationalError, database_unavailable)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

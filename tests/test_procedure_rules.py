@@ -170,3 +170,21 @@ def test_audit_verify_names_reordered_events(api, demo_app, is_postgres):
     assert result["ok"] is False and result["first_bad"] == 2
     response = api.get("/api/v1/audit/verify", "zzb").get_json()
     assert response == {"ok": False, "events": 2, "first_bad": 2}
+
+
+def test_history_shows_a_village_only_its_own_reply_and_no_review_comments(api):
+    from tests.test_procedure_api import through_review
+
+    app = file_and_submit(api, factories.admission())
+    through_review(api, app["id"], reviewers=("zzb",))
+    api.action(app["id"], "open_consultation", "bb")
+    api.action(app["id"], "reply", "sgz-dyz", opinion="agree", comment="东姚庄同意")
+    api.action(app["id"], "reply", "sgz-sg", opinion="disagree", comment="三管村不同意")
+
+    def replies(as_):
+        events = api.get(f"/api/v1/applications/{app['id']}/history", as_).get_json()
+        return {e["actor_unit"] for e in events if e["action"] in ("reply", "review")}
+
+    assert replies("sgz-dyz") == {"sgz-dyz"}
+    assert replies("sgz") == {"sgz-dyz", "sgz-sg"}  # the township reads its villages' replies
+    assert replies("bb") == {"zzb", "sgz-dyz", "sgz-sg"}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import jsonify, request
 from sqlalchemy import select
 
-from admission import audit
 from admission.api import blueprint
 from admission.api.schemas import ACTION_SCHEMAS, ApplicationBodySchema, ApplicationPatchSchema
 from admission.api.util import check_if_match, load
@@ -98,7 +97,7 @@ def update_application(application_id: int):
 def application_history(application_id: int):
     account = require_account()
     application = _application_for(account, application_id)
-    return jsonify([e.to_dict() for e in audit.history(get_session(), "application", application.id)])
+    return jsonify([e.to_dict() for e in access.visible_history(get_session(), account, application)])
 
 
 @blueprint.post("/applications/<int:application_id>/actions/<action>")

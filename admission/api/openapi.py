@@ -5,10 +5,18 @@ from __future__ import annotations
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import jsonify
-from marshmallow import Schema, fields
+from marshmallow import INCLUDE, fields
+from marshmallow import Schema as BaseSchema
 
 from admission.api import blueprint
 from admission.api import schemas as s
+
+
+class Schema(BaseSchema):
+    """Responses may carry more than the fields named here (clients must ignore what they do not know)."""
+
+    class Meta:
+        unknown = INCLUDE
 
 
 class ErrorSchema(Schema):

@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import Select, exists, false, or_, select
 from sqlalchemy.orm import Session
 
-from admission.accounts.models import Account
+from admission.accounts.models import Account, Unit
 from admission.applications.models import Application, ConsultationRequest, Review, TownshipFeedback
 from admission.applications.workflow import Transition, WorkflowError
 
@@ -109,3 +109,21 @@ def sees_whole_consultation(session: Session, account: Account, application: App
     return session.scalar(
         select(exists().where(Review.application_id == application.id, Review.unit_id == account.unit_id))
     )
+
+
+# Events that carry one unit's own opinion: only those who see the whole procedure read them all.
+OWN_OPINION_ACTIONS = ("review", "reply", "township_feedback")
+
+
+def visible_history(session: Session, account: Account, application: Application) -> list:
+    """The application's audit events this viewer may read."""
+    from admission.audit import history
+
+    events = history(session, "application", application.id)
+    if sees_whole_consultation(session, account, application):
+        return events
+    readable = {account.unit.code}
+    if account.has_role("township"):
+        # A township reads its own villages' replies.
+        readable |= set(session.scalars(select(Unit.code).where(Unit.township_id == account.unit_id)))
+    return [e for e in events if e.action not in OWN_OPINION_ACTIONS or e.actor_unit in readable]

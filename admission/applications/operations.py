@@ -227,7 +227,7 @@ def start_preliminary_review(session, account, application, body, now):
         reviewer_ids = [uid for uid in member_ids.values() if uid != application.applicant_id]
     due = body.get("due") or _due_after(now, current_app.config["REVIEW_WORKING_DAYS"])
     _check_due(due, now)
-    _move(session, account, application, "start_preliminary_review", now,
+    _move(session, account, application, "start_preliminary_review", now, comment=body.get("comment"),
           values={"round": application.round + 1, "review_due": due}, changes={"reviewers": len(reviewer_ids), "due": due})  # fmt: skip
     stages.create_reviews(session, application, reviewer_ids, due)
     notify(session, reviewer_ids, kind="review_requested", application=application,
@@ -256,7 +256,7 @@ def open_consultation(session, account, application, body, now):
         )
     due = body.get("due") or _due_after(now, current_app.config["CONSULTATION_WORKING_DAYS"])
     _check_due(due, now)
-    _move(session, account, application, "open_consultation", now,
+    _move(session, account, application, "open_consultation", now, comment=body.get("comment"),
           values={"consultation_due": due, "consultation_scope": scope}, changes={"scope": scope, "due": due})  # fmt: skip
     villages, townships = stages.create_consultation(session, application, scope, due)
     if villages == 0:

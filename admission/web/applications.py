@@ -9,7 +9,6 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from admission import audit
 from admission.accounts.models import Unit
 from admission.api.schemas import ACTION_SCHEMAS, ApplicationBodySchema
 from admission.applications import access, stages
@@ -179,7 +178,7 @@ def view_application(application_id: int):
         "web/application.html", application=application, actions=actions, labels=ACTION_LABELS, listed=listed,
         comparison=comparison, consultation=consultation, show_reviews=show_reviews,
         reviews=stages.reviews(session, application) if show_reviews else [],
-        history=audit.history(session, "application", application.id), member_units=member_units,
+        history=access.visible_history(session, current_user, application), member_units=member_units,
         meetings=meetings, today=today(), can_edit=access.can_edit(current_user, application),
     )  # fmt: skip
 
