@@ -20,19 +20,20 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
 APPLIES_TO_CHOICES = [
-    ("both", _l("村和社区")),
-    ("villages", _l("仅村（社区不涉及）")),
-    ("communities", _l("仅社区（村不涉及）")),
+    SelectChoice("both", _l("村和社区")),
+    SelectChoice("villages", _l("仅村（社区不涉及）")),
+    SelectChoice("communities", _l("仅社区（村不涉及）")),
 ]
-ROLE_CHOICES = [("perform", _l("村（社区）履行")), ("assist", _l("村（社区）协助配合"))]
+ROLE_CHOICES = [SelectChoice("perform", _l("村（社区）履行")), SelectChoice("assist", _l("村（社区）协助配合"))]
 PER_CHOICES = [
-    ("", _l("请选择")),
-    ("village_year", _l("每村每年")),
-    ("community_year", _l("每社区每年")),
-    ("one_time", _l("一次性")),
+    SelectChoice("", _l("请选择")),
+    SelectChoice("village_year", _l("每村每年")),
+    SelectChoice("community_year", _l("每社区每年")),
+    SelectChoice("one_time", _l("一次性")),
 ]
 TEXT = [Optional(), Length(max=5000)]
 
