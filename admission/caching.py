@@ -8,13 +8,15 @@ with the URL and the display language, identifies a response exactly.
 from __future__ import annotations
 
 import hashlib
+import time
 from collections import OrderedDict
 from functools import wraps
 from threading import Lock
 
-from flask import current_app, make_response, request, session
+from flask import current_app, has_app_context, make_response, request, session
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from admission.db import get_session
 from admission.i18n import select_locale
@@ -48,8 +50,25 @@ def _cache() -> ResponseCache:
     return current_app.extensions.setdefault("admission.response_cache", ResponseCache())
 
 
+# How long a worker trusts its idea of the newest release. A release published through this worker
+# is seen at once (see forget_on_publish); one published through another worker within this time.
+VERSION_TTL = 1.0
+
+
 def newest_published_version() -> int:
-    return get_session().scalar(select(func.max(Release.version)).where(Release.published_at.is_not(None))) or 0
+    known = current_app.extensions.get("admission.newest_version")
+    now = time.monotonic()
+    if known is not None and now - known[1] < VERSION_TTL:
+        return known[0]
+    version = get_session().scalar(select(func.max(Release.version)).where(Release.published_at.is_not(None))) or 0
+    current_app.extensions["admission.newest_version"] = (version, now)
+    return version
+
+
+@event.listens_for(Session, "after_commit")
+def forget_on_publish(session: Session) -> None:
+    if session.info.pop("published_release", None) is not None and has_app_context():
+        current_app.extensions.pop("admission.newest_version", None)
 
 
 def published_content(view):

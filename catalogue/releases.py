@@ -204,6 +204,8 @@ def publish_release(session: Session, release: Release, *, now: dt.datetime | No
     )
     if result.rowcount != 1:
         raise ReleaseError(f"第 {release.version} 版已被他人发布")
+    # Read by caches of published content, which must forget what they hold once this commits.
+    session.info["published_release"] = release.version
     session.refresh(release)
     return release
 
