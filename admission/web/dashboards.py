@@ -6,6 +6,7 @@ Each section is a fixed number of queries whatever the county's size (no query p
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
@@ -57,22 +58,37 @@ def _counts(session: Session, model, ids: list[int]) -> dict[int, dict]:
     return {aid: {"total": t, "answered": int(a or 0), "overdue": int(o or 0)} for aid, t, a, o in rows}
 
 
+def _card(row) -> SimpleNamespace:
+    """What a card shows of an application, without loading its full record (the board lists
+    every application in progress; decoding each one's proposed duty would dominate the page)."""
+    return SimpleNamespace(
+        id=row.id, reference=row.reference, kind=row.kind, state=row.state, duty_code=row.duty_code,
+        review_due=row.review_due, consultation_due=row.consultation_due, proposed={"title": row.title},
+        applicant=SimpleNamespace(name=row.applicant_name),
+    )  # fmt: skip
+
+
 def board(session: Session) -> dict:
     """Every application in progress by stage, with review and reply progress."""
-    applications = list(
-        session.scalars(
-            select(Application)
-            .where(Application.state.in_(BOARD_STAGES))
-            # An approved one-off is done: it lives in the public register, not on the board.
-            .where(~((Application.kind == "one_off") & (Application.state == "approved")))
-            .order_by(Application.id)
+    rows = session.execute(
+        select(
+            Application.id, Application.reference, Application.kind, Application.state, Application.duty_code,
+            Application.review_due, Application.consultation_due,
+            Application.proposed["title"].as_string().label("title"), Unit.name.label("applicant_name"),
         )
-    )
-    ids = [a.id for a in applications]
+        .join(Unit, Unit.id == Application.applicant_id)
+        .where(Application.state.in_(BOARD_STAGES))
+        # An approved one-off is done: it lives in the public register, not on the board.
+        .where(~((Application.kind == "one_off") & (Application.state == "approved")))
+        .order_by(Application.id)
+    ).all()  # fmt: skip
+    ids = [r.id for r in rows]
     reviews, replies = _counts(session, Review, ids), _counts(session, ConsultationRequest, ids)
     stages: dict[str, list] = {s: [] for s in BOARD_STAGES}
-    for a in applications:
-        stages[a.state].append({"application": a, "reviews": reviews.get(a.id), "replies": replies.get(a.id)})
+    for row in rows:
+        stages[row.state].append(
+            {"application": _card(row), "reviews": reviews.get(row.id), "replies": replies.get(row.id)}
+        )
     return stages
 
 
