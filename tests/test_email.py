@@ -275,3 +275,28 @@ def test_a_digest_claim_left_by_a_dead_scheduler_still_goes_out_as_a_digest(api,
     run(mail_app, at(DAY, 17, 30))
     subjects = [message["Subject"] for _, message in smtp.messages()]
     assert subjects == ["每日汇总（2026-12-01）：2 条新通知"]
+
+
+def test_a_unit_chooses_its_email_and_mode(api, demo_app):
+    import re as _re
+
+    from admission.accounts.models import Unit
+    from admission.db import get_session as _get_session
+    from tests.conftest import DEMO_PASSWORD
+
+    ok = api.call("PUT", "/api/v1/me/email", "mzj", json={"email": "mzj@example.org", "mode": "digest"})
+    assert ok.status_code == 200 and ok.get_json() == {"unit": "mzj", "email": "mzj@example.org", "mode": "digest"}
+    bad = api.call("PUT", "/api/v1/me/email", "mzj", json={"email": "not an address", "mode": "immediate"})
+    assert bad.status_code == 422 and "邮箱" in bad.get_json()["error"]["message"]
+    # The web page does the same for a unit's staff.
+    client = demo_app.test_client()
+    token = _re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"username": "czj", "password": DEMO_PASSWORD, "csrf_token": token.group(1)})
+    page = client.get("/settings").get_data(as_text=True)
+    csrf = _re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    saved = client.post("/settings", data={"email": "czj@example.org", "email_mode": "immediate", "csrf_token": csrf})
+    assert saved.status_code == 303
+    with demo_app.app_context():
+        units = {u.code: u for u in _get_session().query(Unit).filter(Unit.code.in_(["mzj", "czj"]))}
+        assert (units["mzj"].email, units["mzj"].email_mode) == ("mzj@example.org", "digest")
+        assert (units["czj"].email, units["czj"].email_mode) == ("czj@example.org", "immediate")

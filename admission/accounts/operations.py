@@ -125,3 +125,24 @@ def revoke_token(session: Session, token: str, *, now: dt.datetime | None = None
     row.revoked_at = now or utcnow()
     session.flush()
     return True
+
+
+EMAIL_MODES = ("immediate", "digest")
+
+
+def set_unit_email(session: Session, account: Account, email: str | None, mode: str) -> Unit:
+    """Where a unit's notices go by email, and whether at once or as a daily digest."""
+    email = (email or "").strip() or None
+    if email is not None and (len(email) > 200 or "@" not in email or any(c.isspace() for c in email)):
+        raise AccountError("电子邮箱地址格式不正确")
+    if mode not in EMAIL_MODES:
+        raise AccountError("邮件方式应为 immediate（即时）或 digest（每日汇总）")
+    unit = account.unit
+    before = {"email": unit.email, "email_mode": unit.email_mode}
+    unit.email, unit.email_mode = email, mode
+    session.flush()
+    audit.record(
+        session, actor=account.username, actor_unit=unit.code, entity="unit", entity_id=unit.code,
+        action="set_email", changes={"from": before, "to": {"email": email, "email_mode": mode}},
+    )  # fmt: skip
+    return unit

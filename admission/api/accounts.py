@@ -7,9 +7,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from admission.accounts.models import Unit
-from admission.accounts.operations import LoginRefused, authenticate, issue_token, revoke_token
+from admission.accounts.operations import (
+    AccountError,
+    LoginRefused,
+    authenticate,
+    issue_token,
+    revoke_token,
+    set_unit_email,
+)
 from admission.api import blueprint
-from admission.api.schemas import TokenRequestSchema
+from admission.api.schemas import TokenRequestSchema, UnitEmailSchema
 from admission.api.util import load
 from admission.auth import bearer_token, require_account
 from admission.db import get_session
@@ -50,6 +57,18 @@ def delete_token():
 @blueprint.get("/me")
 def me():
     return jsonify(user_dict(require_account()))
+
+
+@blueprint.put("/me/email")
+def set_email():
+    """The caller's unit: where its notices go by email (``email``) and how (``mode``)."""
+    account = require_account()
+    data = load(UnitEmailSchema())
+    try:
+        unit = set_unit_email(get_session(), account, data.get("email"), data["mode"])
+    except AccountError as exc:
+        raise ApiError(422, str(exc), code="invalid") from exc
+    return jsonify({"unit": unit.code, "email": unit.email, "mode": unit.email_mode})
 
 
 @blueprint.get("/units")

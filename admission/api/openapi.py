@@ -155,7 +155,7 @@ def build_spec() -> dict:
         "Change": ChangeOut, "User": UserOut, "Token": TokenOut, "Unit": UnitOut, "Application": ApplicationOut,
         "Verify": VerifyOut, "TokenRequest": s.TokenRequestSchema, "ApplicationBody": s.ApplicationBodySchema,
         "ApplicationPatch": s.ApplicationPatchSchema, "ReleaseRequest": s.ReleaseRequestSchema,
-        "Meeting": s.MeetingSchema, "Minutes": s.MinutesSchema,
+        "Meeting": s.MeetingSchema, "Minutes": s.MinutesSchema, "UnitEmail": s.UnitEmailSchema,
     }.items():  # fmt: skip
         spec.components.schema(name, schema=schema)
     # Several actions share a body (a comment, an opinion): one component per schema class.
@@ -173,6 +173,7 @@ def build_spec() -> dict:
             "delete": _op("吊销当前令牌", ok="204"),
         },
         "/me": {"get": _op("当前用户", out="User")},
+        "/me/email": {"put": _op("本单位接收通知的邮箱和方式", body="UnitEmail")},
         "/units": {"get": _op("县内各单位", out="Unit", many=True, auth=False)},
         "/catalogue": {"get": _op("现行清单", out="Release", auth=False)},
         "/catalogue/releases": {

@@ -159,6 +159,11 @@ class TokenRequestSchema(StrictSchema):
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
+class UnitEmailSchema(StrictSchema):
+    email = fields.String(allow_none=True, validate=validate.Length(max=200))
+    mode = fields.String(required=True, validate=validate.OneOf(("immediate", "digest")))
+
+
 class ReleaseRequestSchema(StrictSchema):
     title = fields.String(allow_none=True, validate=SHORT)
     document_number = fields.String(allow_none=True, validate=validate.Length(max=100))

@@ -1,0 +1,27 @@
+"""A unit's own settings: where its notices go by email."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from admission.accounts.operations import AccountError, set_unit_email
+from admission.db import get_session
+from admission.web import blueprint
+
+
+@blueprint.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    status = 200
+    if request.method == "POST":
+        try:
+            set_unit_email(get_session(), current_user, request.form.get("email"), request.form.get("email_mode", ""))
+        except AccountError as exc:
+            flash(str(exc), "error")
+            status = 422
+        else:
+            flash(_("已保存"), "success")
+            return redirect(url_for("web.settings"), 303)
+    return render_template("web/settings.html", unit=current_user.unit), status
