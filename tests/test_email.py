@@ -277,7 +277,7 @@ def test_a_digest_claim_left_by_a_dead_scheduler_still_goes_out_as_a_digest(api,
     assert subjects == ["每日汇总（2026-12-01）：2 条新通知"]
 
 
-def test_a_unit_chooses_its_email_and_mode(api, demo_app):
+def test_a_unit_chooses_its_email_and_mode(api, demo_app):  # noqa: F811 - api is the imported fixture
     import re as _re
 
     from admission.accounts.models import Unit
