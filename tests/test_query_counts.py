@@ -29,6 +29,7 @@ from sqlalchemy import func, select, update
 from admission.accounts import operations as account_ops
 from admission.accounts.models import Account, Unit
 from admission.applications import operations as ops
+from admission.applications import shared
 from admission.applications.models import Application
 from admission.db import get_engine, get_session
 from admission.releases import operations as release_ops
@@ -65,7 +66,7 @@ class Builder:
     def __init__(self, session, now: dt.datetime):
         self.session, self.now = session, now
         self.accounts = {a.username: a for a in session.scalars(select(Account))}
-        self.today = ops._today(now)
+        self.today = shared.today(now)
 
     def do(self, username: str | None, application: Application, action: str, **body) -> None:
         account = self.accounts[username] if username else None

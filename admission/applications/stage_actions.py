@@ -1,0 +1,181 @@
+"""The actions inside the review and consultation stages: starting them, opinions, replies,
+township feedback, closing, extending a due date; and the guards that say when a stage may end."""
+
+from __future__ import annotations
+
+from flask import current_app
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.orm import Session
+
+from admission.accounts.models import Unit
+from admission.applications import stages
+from admission.applications.models import Application, ConsultationRequest, Review, TownshipFeedback
+from admission.applications.shared import check_due, due_after, listed_duty, move_as, today
+from admission.applications.workflow import WorkflowError
+from admission.notifications import application_title, notify, units_with_role
+from catalogue.records import duty_applies_to
+
+
+def start_preliminary_review(session, account, application, body, now):
+    codes = body.get("reviewers")
+    member_ids = {code: uid for uid, code in session.execute(
+        select(Unit.id, Unit.code).where(Unit.id.in_(units_with_role(session, "member_unit")), Unit.active.is_(True))
+    )}  # fmt: skip
+    if codes:
+        unknown = [c for c in codes if c not in member_ids]
+        if unknown:
+            raise WorkflowError(422, f"以下单位不是联席会议成员单位：{'、'.join(unknown)}", code="invalid",
+                                details={"fields": {"reviewers": unknown}})  # fmt: skip
+        reviewer_ids = [member_ids[c] for c in dict.fromkeys(codes)]
+    else:
+        reviewer_ids = [uid for uid in member_ids.values() if uid != application.applicant_id]
+    due = body.get("due") or due_after(now, current_app.config["REVIEW_WORKING_DAYS"])
+    check_due(due, now)
+    move_as(session, account, application, "start_preliminary_review", now, comment=body.get("comment"),
+          values={"round": application.round + 1, "review_due": due}, changes={"reviewers": len(reviewer_ids), "due": due})  # fmt: skip
+    stages.create_reviews(session, application, reviewer_ids, due)
+    notify(session, reviewer_ids, kind="review_requested", application=application,
+           title=f"请于 {due.isoformat()} 前提出初步审核意见：{application_title(application)}",
+           key=f"review_requested:{application.id}:{application.round}")  # fmt: skip
+
+
+def review(session, account, application, body, now):
+    row = session.scalars(
+        select(Review).where(Review.application_id == application.id, Review.round == application.round,
+                             Review.unit_id == account.unit_id).with_for_update()
+    ).one()  # fmt: skip
+    before = {"opinion": row.opinion, "comment": row.comment}
+    row.opinion, row.comment, row.status, row.answered_at = body["opinion"], body.get("comment"), "answered", now
+    session.flush()
+    move_as(session, account, application, "review", now, comment=body.get("comment"),
+          changes={"opinion": {"from": before["opinion"], "to": row.opinion}, "round": application.round})  # fmt: skip
+
+
+def open_consultation(session, account, application, body, now):
+    default = _default_scope(session, application)
+    scope = body.get("scope") or default
+    if default != "both" and scope != default:
+        raise WorkflowError(
+            422, "征求意见范围只能在事项适用范围内收窄", code="invalid", details={"fields": {"scope": scope}}
+        )
+    due = body.get("due") or due_after(now, current_app.config["CONSULTATION_WORKING_DAYS"])
+    check_due(due, now)
+    move_as(session, account, application, "open_consultation", now, comment=body.get("comment"),
+          values={"consultation_due": due, "consultation_scope": scope}, changes={"scope": scope, "due": due})  # fmt: skip
+    villages, townships = stages.create_consultation(session, application, scope, due)
+    if villages == 0:
+        raise WorkflowError(409, "征求意见范围内没有任何村（社区）", code="conflict")
+    township_ids = session.scalars(
+        select(TownshipFeedback.township_id).where(TownshipFeedback.application_id == application.id,
+                                                   TownshipFeedback.round == application.round)
+    ).all()  # fmt: skip
+    notify(session, township_ids, kind="consultation_opened", application=application,
+           title=f"请组织所辖村（社区）于 {due.isoformat()} 前答复：{application_title(application)}",
+           key=f"consultation_opened:{application.id}:{application.round}")  # fmt: skip
+
+
+def reply(session, account, application, body, now):
+    row = session.scalars(
+        select(ConsultationRequest).where(ConsultationRequest.application_id == application.id,
+                                          ConsultationRequest.round == application.round,
+                                          ConsultationRequest.village_id == account.unit_id).with_for_update()
+    ).one()  # fmt: skip
+    previous = row.opinion
+    row.opinion, row.comment, row.status, row.answered_at = body["opinion"], body.get("comment"), "answered", now
+    session.flush()
+    move_as(session, account, application, "reply", now, comment=body.get("comment"),
+          changes={"opinion": {"from": previous, "to": row.opinion}})  # fmt: skip
+
+
+def township_feedback(session, account, application, body, now):
+    row = session.scalars(
+        select(TownshipFeedback).where(TownshipFeedback.application_id == application.id,
+                                       TownshipFeedback.round == application.round,
+                                       TownshipFeedback.township_id == account.unit_id).with_for_update()
+    ).one()  # fmt: skip
+    row.summary, row.status, row.answered_at = body["summary"], "answered", now
+    session.flush()
+    move_as(session, account, application, "township_feedback", now, changes={"summary": row.summary})
+
+
+def close_consultation(session, account, application, body, now):
+    move_as(session, account, application, "close_consultation", now, comment=body.get("comment"))
+
+
+def extend_deadline(session, account, application, body, now):
+    """Move a stage's due date later, for one unit or for every row still open; audited and notified."""
+    due, code = body["due"], body.get("unit")
+    check_due(due, now)
+    if application.state == "preliminary_review":
+        targets = [(Review, Review.unit_id)]
+        current = application.review_due
+    else:
+        targets = [
+            (ConsultationRequest, ConsultationRequest.village_id),
+            (TownshipFeedback, TownshipFeedback.township_id),
+        ]
+        current = application.consultation_due
+    unit_id = None
+    if code:
+        unit_id = session.scalar(select(Unit.id).where(Unit.code == code))
+        if unit_id is None:
+            raise WorkflowError(422, f"没有编码为 {code} 的单位", code="invalid", details={"fields": {"unit": code}})
+    elif current is not None and due <= current:
+        raise WorkflowError(422, f"新的截止日期应晚于原截止日期 {current.isoformat()}", code="invalid",
+                            details={"fields": {"due": due.isoformat()}})  # fmt: skip
+    notified: list[int] = []
+    for model, column in targets:
+        condition = [model.application_id == application.id, model.round == application.round,
+                     model.status.in_(("pending", "overdue"))]  # fmt: skip
+        if unit_id is not None:
+            condition.append(column == unit_id)
+            later = session.scalar(select(func.max(model.due)).where(*condition))
+            if later is not None and due <= later:
+                raise WorkflowError(422, f"新的截止日期应晚于 {code} 的原截止日期 {later.isoformat()}", code="invalid",
+                                    details={"fields": {"due": due.isoformat()}})  # fmt: skip
+        # An extension never shortens a deadline a unit already has.
+        condition.append(or_(model.due.is_(None), model.due < due))
+        notified += session.scalars(select(column).where(*condition)).all()
+        session.execute(update(model).where(*condition).values(due=due, status="pending")
+                        .execution_options(synchronize_session=False))  # fmt: skip
+    if unit_id is not None and not notified:
+        raise WorkflowError(422, f"{code} 在本阶段没有待答复的事项", code="invalid", details={"fields": {"unit": code}})
+    values = None
+    if unit_id is None:
+        values = {"review_due": due} if application.state == "preliminary_review" else {"consultation_due": due}
+    move_as(session, account, application, "extend_deadline", now, comment=body.get("comment"), values=values,
+          changes={"due": {"from": current, "to": due}, "unit": code})  # fmt: skip
+    notify(session, notified, kind="deadline_extended", application=application,
+           title=f"截止日期已延长至 {due.isoformat()}：{application_title(application)}", body=body.get("comment"),
+           key=f"deadline_extended:{application.id}:{application.round}:{due.isoformat()}:{code or 'all'}")  # fmt: skip
+
+
+def _conclude(session, model, application, now, due, what: str) -> None:
+    """A stage concludes when every row is answered, or, once its due date has passed, with the rest overdue."""
+    missing = stages.pending_count(session, model, application)
+    if not missing:
+        return
+    if due is not None and today(now) > due:
+        stages.mark_overdue(session, model, application)
+        return
+    raise WorkflowError(
+        409, f"尚有 {missing} 份{what}未提交，截止日期（{due.isoformat() if due else '未设定'}）前不能结束本阶段",
+        code="stage_incomplete", details={"missing": missing},
+    )  # fmt: skip
+
+
+def reviews_concluded(session, application, now) -> None:
+    _conclude(session, Review, application, now, application.review_due, "初步审核意见")
+
+
+def consultation_concluded(session, application, now) -> None:
+    _conclude(session, ConsultationRequest, application, now, application.consultation_due, "村（社区）答复")
+    _conclude(session, TownshipFeedback, application, now, application.consultation_due, "乡镇书面反馈")
+
+
+def _default_scope(session: Session, application: Application) -> str:
+    if application.kind == "withdrawal":
+        listed = listed_duty(session, application.duty_code)
+        return listed["applies_to"] if listed else "both"
+    clauses = (application.proposed or {}).get("clauses") or []
+    return duty_applies_to(clauses) if clauses else "both"
