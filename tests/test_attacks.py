@@ -17,7 +17,6 @@ import csv
 import datetime as dt
 import io
 import re
-import time
 from collections import defaultdict
 
 import pytest
@@ -101,8 +100,9 @@ PROCEDURE_UNITS = ("nyncj", "bb", "zzb", "mzj", "sgz", "sgz-dyz", "xwxzf")
 # =========================================================================== (a) fuzzing the API
 
 FUZZ_ROLES = ("bb", "nyncj", "sgz-dyz", None)  # secretariat, applicant, village, anonymous
-FUZZ_EXAMPLES = 60  # per operation: about 2,400 cases over the document's 40 operations
-FUZZ_SECONDS = 80  # overall budget; each operation gets an equal share of what is left
+# A fixed number of cases per operation (no time budget: under load a budget would starve some
+# operations and make the run depend on the machine): about 2,000 cases over 40 operations.
+FUZZ_EXAMPLES = 50
 SLOW_OPERATIONS = {"POST /auth/token": 8}  # each case verifies an Argon2 hash
 
 
@@ -184,7 +184,6 @@ def test_fuzzing_every_operation_gives_no_server_error_and_answers_match_the_doc
 
     failures: dict[tuple[str, str], str] = {}
     cases: dict[str, int] = defaultdict(int)
-    end = time.monotonic() + FUZZ_SECONDS
 
     def headers_for(operation, role) -> dict:
         if role is None:
@@ -199,7 +198,7 @@ def test_fuzzing_every_operation_gives_no_server_error_and_answers_match_the_doc
             return {"Authorization": f"Bearer {token}"}
         return {"Authorization": f"Bearer {api.tokens[role]}"}
 
-    def fuzz_operation(operation, stop_at: float) -> None:
+    def fuzz_operation(operation) -> None:
         strategies = []
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
             strategies.append(operation.as_strategy(generation_mode=mode))
@@ -219,8 +218,6 @@ def test_fuzzing_every_operation_gives_no_server_error_and_answers_match_the_doc
         )
         @given(case=st.one_of(strategies), role=st.sampled_from(FUZZ_ROLES))
         def fuzz(case, role):
-            if time.monotonic() > stop_at:
-                return
             cases[operation.label] += 1
             headers = headers_for(operation, role)
             try:
@@ -244,14 +241,13 @@ def test_fuzzing_every_operation_gives_no_server_error_and_answers_match_the_doc
 
         fuzz()
 
-    for index, operation in enumerate(operations):
-        share = (end - time.monotonic()) / (len(operations) - index)
-        fuzz_operation(operation, time.monotonic() + max(share, 0.5))
+    for operation in operations:
+        fuzz_operation(operation)
 
     total = sum(cases.values())
     print(f"\nschemathesis: {total} cases over {len(operations)} operations")
     thin = [op.label for op in operations if cases[op.label] < 3]
-    assert not thin, f"operations that got fewer than 3 cases in the time budget: {thin}"
+    assert not thin, f"operations that got fewer than 3 cases: {thin}"
     report = "\n".join(
         f"{label}: {problem}\n    e.g. {example}" for (label, problem), example in sorted(failures.items())
     )
