@@ -20,7 +20,7 @@ from admission.applications import operations as ops
 from admission.applications.models import Application, ConsultationRequest, Meeting, Review, TownshipFeedback
 from admission.formatting import local_time
 from admission.notifications import application_title, notify, units_with_role
-from admission.workdays import local_today, subtract_working_days
+from admission.workdays import add_working_days, local_today, subtract_working_days
 
 # Which rows are open in which state, and which column names the unit that owes the answer.
 STAGE_ROWS = (
@@ -46,9 +46,14 @@ def send_reminders(session: Session, now: dt.datetime) -> str:
     """A reminder to each unit that has not answered, at each configured offset before its due date."""
     today = _today(now)
     offsets = current_app.config["REMINDER_OFFSETS"]
+    if not offsets:
+        return "提醒：未启用"
+    # Only rows due within the longest offset can be reminded today; the due-date index finds them
+    # without reading the (possibly hundreds of thousands of) rows due later.
+    horizon = add_working_days(today, max(offsets)) + dt.timedelta(days=1)
     sent = 0
     for model, state, unit_column, what in STAGE_ROWS:
-        pending = _open_rows(model, state).where(model.status == "pending", model.due >= today)
+        pending = _open_rows(model, state).where(model.status == "pending", model.due >= today, model.due <= horizon)
         dues = session.scalars(pending.with_only_columns(model.due).distinct()).all()
         for due in dues:
             for offset in offsets:
