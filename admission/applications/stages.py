@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, case, func, insert, select, update
+from sqlalchemy import Date, and_, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Unit
@@ -34,19 +34,30 @@ def create_reviews(session: Session, application: Application, unit_ids: list[in
 
 
 def create_consultation(session: Session, application: Application, scope: str, due: dt.date) -> tuple[int, int]:
-    """A request to every active village or community in scope, a feedback row per relaying unit."""
-    rows = session.execute(
-        select(Unit.id, Unit.township_id).where(
-            Unit.kind.in_(SCOPE_KINDS[scope]), Unit.active.is_(True), Unit.township_id.is_not(None)
+    """A request to every active village or community in scope, a feedback row per relaying unit.
+
+    The rows are made by the database in one INSERT ... SELECT each: a province-wide consultation
+    reaches 20,000 villages, and sending them through Python would triple the time.
+    """
+    in_scope = and_(Unit.kind.in_(SCOPE_KINDS[scope]), Unit.active.is_(True), Unit.township_id.is_not(None))
+    constants = (
+        literal(application.id).label("application_id"),
+        literal(application.round).label("round"),
+        literal("pending").label("status"),
+        literal(due, Date).label("due"),
+    )
+    columns = ["application_id", "round", "status", "due"]
+    requests = session.execute(
+        insert(ConsultationRequest).from_select(
+            [*columns, "village_id", "township_id"], select(*constants, Unit.id, Unit.township_id).where(in_scope)
         )
-    ).all()
-    base = {"application_id": application.id, "round": application.round, "status": "pending", "due": due}
-    if rows:
-        session.execute(insert(ConsultationRequest), [base | {"village_id": v, "township_id": t} for v, t in rows])
-    townships = sorted({t for _, t in rows})
-    if townships:
-        session.execute(insert(TownshipFeedback), [base | {"township_id": t} for t in townships])
-    return len(rows), len(townships)
+    ).rowcount
+    townships = session.execute(
+        insert(TownshipFeedback).from_select(
+            [*columns, "township_id"], select(*constants, Unit.township_id).where(in_scope).distinct()
+        )
+    ).rowcount
+    return requests, townships
 
 
 def _pending(model, application: Application):

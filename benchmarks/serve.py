@@ -1,0 +1,37 @@
+"""The server process: the benchmark's app object on waitress, as ``admission serve`` runs it.
+
+    python benchmarks/serve.py --database-url URL --port PORT [--threads 8]
+
+Same call as ``admission serve`` (``waitress.serve(app, host, port, threads=8)``), without the
+in-process scheduler (``--no-scheduler``, the multi-worker production layout): a background sweep
+would otherwise change the data under measurement every minute.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import waitress  # noqa: E402
+from app_wrapper import build_app  # noqa: E402
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--threads", type=int, default=8)
+    args = parser.parse_args()
+    # waitress warns on every queued request under load ("Task queue depth is N"): expected here.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
+    app = build_app(args.database_url)
+    waitress.serve(app, host="127.0.0.1", port=args.port, threads=args.threads, ident="admission")
+
+
+if __name__ == "__main__":
+    main()
