@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from admission.accounts.models import Unit
@@ -130,6 +130,12 @@ class ConsultationRequest(Base):
         UniqueConstraint("application_id", "round", "village_id", name="uq_consultation_requests_app_round_village"),
         Index("ix_consultation_requests_app_township", "application_id", "round", "township_id", "status"),
         Index("ix_consultation_requests_village_status", "village_id", "status"),
+        Index(
+            "ix_consultation_requests_pending_due",
+            "due",
+            postgresql_where=text("status = 'pending'"),
+            sqlite_where=text("status = 'pending'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -98,12 +98,15 @@ def consultation_progress(session: Session, application: Application) -> dict:
         .where(ConsultationRequest.application_id == application.id, ConsultationRequest.round == round_)
         .group_by(ConsultationRequest.township_id)
     ).all()
+    # Plain rows, not ORM objects: a province consultation has hundreds of relaying units.
     feedback = {
         f.township_id: f
-        for f in session.scalars(
-            select(TownshipFeedback).where(
-                TownshipFeedback.application_id == application.id, TownshipFeedback.round == round_
+        for f in session.execute(
+            select(
+                TownshipFeedback.township_id, TownshipFeedback.status, TownshipFeedback.summary, Unit.code, Unit.name
             )
+            .join(Unit, Unit.id == TownshipFeedback.township_id)
+            .where(TownshipFeedback.application_id == application.id, TownshipFeedback.round == round_)
         )
     }
     townships = []
@@ -112,8 +115,8 @@ def consultation_progress(session: Session, application: Application) -> dict:
         f = feedback.get(township_id)
         townships.append(
             {
-                "township": f.township.code if f else None,
-                "name": f.township.name if f else None,
+                "township": f.code if f else None,
+                "name": f.name if f else None,
                 "in_scope": total,
                 "replied": int(replied or 0),
                 "overdue": int(overdue or 0),
