@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from functools import wraps
-
 from flask import Flask, g, request
 from flask import session as flask_session
 from flask_login import LoginManager, current_user
@@ -62,12 +60,3 @@ def require_account() -> Account:
     if account is None:
         raise ApiError(401)
     return account
-
-
-def login_required_api(view):
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        require_account()
-        return view(*args, **kwargs)
-
-    return wrapper

@@ -6,6 +6,7 @@ PostgreSQL: pg_dump / pg_restore (custom format), which must be on the PATH.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import subprocess
@@ -36,25 +37,28 @@ def _tool(name: str) -> str:
     return path
 
 
-def backup(engine: Engine, target: Path) -> None:
-    if engine.dialect.name == "sqlite":
-        source = sqlite3.connect(_sqlite_path(engine))
-        destination = sqlite3.connect(str(target))
-        try:
-            source.backup(destination)
-        finally:
-            destination.close()
-            source.close()
-        return
-    import os
+def _copy_sqlite(source: sqlite3.Connection, target: sqlite3.Connection) -> None:
+    try:
+        source.backup(target)
+    finally:
+        target.close()
+        source.close()
 
+
+def _run_pg_tool(engine: Engine, tool: str, arguments: list[str]) -> None:
     args, env = _pg_args(engine)
     result = subprocess.run(
-        [_tool("pg_dump"), *args, "-Fc", "-f", str(target), engine.url.database],
-        capture_output=True, text=True, env=os.environ | env, check=False,
-    )  # fmt: skip
+        [_tool(tool), *args, *arguments], capture_output=True, text=True, env=os.environ | env, check=False
+    )
     if result.returncode != 0:
-        raise BackupError(f"pg_dump 失败：{result.stderr.strip()}")
+        raise BackupError(f"{tool} 失败：{result.stderr.strip()[:2000]}")
+
+
+def backup(engine: Engine, target: Path) -> None:
+    if engine.dialect.name == "sqlite":
+        _copy_sqlite(sqlite3.connect(_sqlite_path(engine)), sqlite3.connect(str(target)))
+        return
+    _run_pg_tool(engine, "pg_dump", ["-Fc", "-f", str(target), engine.url.database])
 
 
 def restore(engine: Engine, source: Path) -> None:
@@ -68,20 +72,9 @@ def restore(engine: Engine, source: Path) -> None:
             backup_db.execute("SELECT count(*) FROM alembic_version").fetchone()
         except sqlite3.DatabaseError as exc:
             raise BackupError(f"不是有效的备份文件：{source}") from exc
-        live = sqlite3.connect(_sqlite_path(engine))
-        try:
-            backup_db.backup(live)
-        finally:
-            live.close()
-            backup_db.close()
+        _copy_sqlite(backup_db, sqlite3.connect(_sqlite_path(engine)))
         return
-    import os
-
-    args, env = _pg_args(engine)
-    result = subprocess.run(
-        [_tool("pg_restore"), *args, "--clean", "--if-exists", "--no-owner", "--single-transaction",
-         "-d", engine.url.database, str(source)],
-        capture_output=True, text=True, env=os.environ | env, check=False,
+    _run_pg_tool(
+        engine, "pg_restore",
+        ["--clean", "--if-exists", "--no-owner", "--single-transaction", "-d", engine.url.database, str(source)],
     )  # fmt: skip
-    if result.returncode != 0:
-        raise BackupError(f"pg_restore 失败：{result.stderr.strip()[:2000]}")

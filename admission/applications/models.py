@@ -32,7 +32,6 @@ STATES = (
 # The rules an application started under; a later change of procedure must not re-judge it.
 WORKFLOW_VERSION = "linyi-2022-annex4/1"
 KIND_PREFIX = {"admission": "准入", "amendment": "调整", "withdrawal": "取消", "one_off": "一事一批"}
-ROW_STATUSES = ("pending", "answered", "overdue")
 
 
 class Application(Base):
