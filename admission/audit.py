@@ -119,16 +119,6 @@ def verify(session: Session) -> dict:
     return {"ok": True, "events": count, "first_bad": None}
 
 
-def history(session: Session, entity: str, entity_id) -> list[AuditEvent]:
-    return list(
-        session.scalars(
-            select(AuditEvent)
-            .where(AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id))
-            .order_by(AuditEvent.id)
-        )
-    )
-
-
 @event.listens_for(AuditEvent, "before_update")
 @event.listens_for(AuditEvent, "before_delete")
 def _append_only(_mapper, _connection, target):

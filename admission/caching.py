@@ -25,20 +25,22 @@ from catalogue.models import Release
 MAX_ENTRIES = 512
 
 
-class ResponseCache:
+class LRUCache:
+    """A bounded map that forgets the least recently used entry first; shared by a worker's threads."""
+
     def __init__(self, size: int = MAX_ENTRIES):
         self.size = size
-        self.entries: OrderedDict[str, tuple[bytes, str, dict]] = OrderedDict()
+        self.entries: OrderedDict = OrderedDict()
         self.lock = Lock()
 
-    def get(self, key: str):
+    def get(self, key):
         with self.lock:
             entry = self.entries.get(key)
             if entry is not None:
                 self.entries.move_to_end(key)
             return entry
 
-    def put(self, key: str, value) -> None:
+    def put(self, key, value) -> None:
         with self.lock:
             self.entries[key] = value
             self.entries.move_to_end(key)
@@ -46,8 +48,8 @@ class ResponseCache:
                 self.entries.popitem(last=False)
 
 
-def _cache() -> ResponseCache:
-    return current_app.extensions.setdefault("admission.response_cache", ResponseCache())
+def _cache() -> LRUCache:
+    return current_app.extensions.setdefault("admission.response_cache", LRUCache())
 
 
 # How long a worker trusts its idea of the newest release. A release published through this worker

@@ -69,7 +69,7 @@ def init(demo: bool, password: str | None):
 @with_appcontext
 def serve(host: str, port: int, threads: int, no_scheduler: bool):
     """用生产级 WSGI 服务器（waitress）提供网页和 API。"""
-    import waitress
+    from admission.server import serve as serve_app
 
     app = current_app._get_current_object()
     scheduler = None
@@ -79,7 +79,7 @@ def serve(host: str, port: int, threads: int, no_scheduler: bool):
         scheduler = start_background(app)
     click.echo(f"服务地址：http://{host}:{port}/")
     try:
-        waitress.serve(app, host=host, port=port, threads=threads, ident="admission")
+        serve_app(app, host=host, port=port, threads=threads)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

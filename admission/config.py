@@ -53,6 +53,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "REMINDER_OFFSETS": [int(x) for x in env.get("ADMISSION_REMINDER_OFFSETS", "3,1").split(",") if x.strip()],
         "AUTO_CLOSE_CONSULTATION": env.get("ADMISSION_AUTO_CLOSE_CONSULTATION", "1") == "1",
         "SCHEDULER_INTERVAL": int(env.get("ADMISSION_SCHEDULER_INTERVAL", 60)),
+        # Keep rendered parts of signed-in pages until the data they show changes (fragments.py).
+        "FRAGMENT_CACHE": env.get("ADMISSION_FRAGMENT_CACHE", "1") == "1",
         # Email (optional): without SMTP_HOST notices stay in the app only.
         "SMTP_HOST": env.get("SMTP_HOST"),
         "SMTP_PORT": int(env.get("SMTP_PORT", 25)),

@@ -6,10 +6,10 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
-from flask_babel import gettext
-from flask_babel import lazy_gettext as _l
 
 from admission.applications.workflow import STATE_LABELS
+from admission.i18n import gettext
+from admission.i18n import lazy_gettext as _l
 from catalogue.layout import remark_cell
 
 APPLIES_TO_LABELS = {"villages": _l("村（社区不涉及）"), "communities": _l("社区（村不涉及）"), "both": _l("村和社区")}
@@ -126,6 +126,7 @@ def init_app(app: Flask) -> None:
         money=money,
     )
     app.jinja_env.globals.update(
+        opinions=OPINION_LABELS.items(),
         state_label=lambda v: STATE_LABELS.get(v, v),
         kind_label=lambda v: KIND_LABELS.get(v, v),
     )

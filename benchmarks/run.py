@@ -11,6 +11,8 @@ PostgreSQL database ``bench_<scale>_<pid>`` on 127.0.0.1:5432, dropped at the en
    "hello" route (the ceiling, measured first and last), the public list page and
    ``/api/v1/catalogue`` (plain GET and conditional GET answered 304), the secretariat's board,
    the application page of the consultation that reaches every village, a village's start page;
+   then the signed-in pages again on a server that keeps no rendered fragments, each request
+   rendered as if the data had just changed;
 2. one request at a time in this process: SQL statements and SQL time per page;
 3. ``perform(open_consultation)`` against a raw bulk INSERT of the same rows, assembling and
    publishing a release of 100 duties, diffing releases 1 and 2, a scheduler tick.
@@ -105,13 +107,13 @@ class Database:
 class Server:
     """The waitress server process (``benchmarks/serve.py``); stopped by its own pid."""
 
-    def __init__(self, url: str, workdir: str):
+    def __init__(self, url: str, workdir: str, env: dict | None = None):
         self.port = free_port()
         self.log_path = os.path.join(workdir, "server.log")
-        self.log_file = open(self.log_path, "w")  # noqa: SIM115 - closed in stop()
+        self.log_file = open(self.log_path, "a")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
             [sys.executable, os.path.join(HERE, "serve.py"), "--database-url", url, "--port", str(self.port)],
-            stdout=self.log_file, stderr=subprocess.STDOUT, cwd=ROOT,
+            stdout=self.log_file, stderr=subprocess.STDOUT, cwd=ROOT, env=os.environ | (env or {}),
         )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -152,8 +154,22 @@ def http_scenarios(ids: dict) -> list[dict]:
     ]
 
 
-def run_http(url: str, ids: dict, workdir: str, duration: float, warmup: float) -> dict:
-    scenarios = http_scenarios(ids)
+# The same signed-in pages on a server that keeps no rendered fragments (ADMISSION_FRAGMENT_CACHE=0):
+# what each request costs when the data changed since the last one, as during a busy consultation.
+RENDERED = " (every request renders)"
+
+
+def rendering_scenarios(ids: dict) -> list[dict]:
+    pages = [s for s in http_scenarios(ids) if s.get("group") == "auth"]
+    return [
+        {"name": f"hello (ceiling){RENDERED}", "path": HELLO_PATH},
+        *[s | {"name": s["name"] + RENDERED, "group": "auth_rendered"} for s in pages],
+        {"name": f"hello (ceiling, again){RENDERED}", "path": HELLO_PATH},
+    ]
+
+
+def _load(url: str, ids: dict, workdir: str, duration: float, warmup: float, scenarios, env=None) -> dict:
+    """The scenarios against one server process; each ratio is to that server's own ceiling."""
     spec = {
         "concurrency": CONCURRENCY, "warmup": warmup, "duration": duration, "password": dataset.PASSWORD,
         "logins": {"bb": "bb", "village": ids["village"]}, "scenarios": scenarios,
@@ -161,7 +177,7 @@ def run_http(url: str, ids: dict, workdir: str, duration: float, warmup: float) 
     spec_path, out_path = os.path.join(workdir, "spec.json"), os.path.join(workdir, "load.json")
     with open(spec_path, "w", encoding="utf-8") as f:
         json.dump(spec, f, ensure_ascii=False)
-    server = Server(url, workdir)
+    server = Server(url, workdir, env)
     try:
         budget = len(scenarios) * (duration + warmup + 90) + 120
         subprocess.run([sys.executable, os.path.join(HERE, "load.py"), "--port", str(server.port),
@@ -171,16 +187,28 @@ def run_http(url: str, ids: dict, workdir: str, duration: float, warmup: float) 
         server.stop()
     with open(out_path, encoding="utf-8") as f:
         measured = json.load(f)
-    hellos = [measured[n]["rps"] for n in ("hello (ceiling)", "hello (ceiling, again)") if "rps" in measured.get(n, {})]
+    hellos = [
+        measured[s["name"]]["rps"]
+        for s in scenarios
+        if s["path"] == HELLO_PATH and "rps" in measured.get(s["name"], {})
+    ]
     ceiling = sum(hellos) / len(hellos) if hellos else None
     for scenario in scenarios:
         entry = measured.get(scenario["name"], {})
         entry["group"] = scenario.get("group", "ceiling")
         if ceiling and "rps" in entry:
             entry["ratio"] = round(entry["rps"] / ceiling, 4)
-            log(f"    {scenario['name']:<28} {entry['ratio']:7.3f} x ceiling ({ceiling:.0f} req/s)")
+            entry["ceiling_rps"] = round(ceiling, 1)
+            log(f"    {scenario['name']:<50} {entry['ratio']:7.3f} x ceiling ({ceiling:.0f} req/s)")
+    return {"ceiling": ceiling, "scenarios": measured}
+
+
+def run_http(url: str, ids: dict, workdir: str, duration: float, warmup: float) -> dict:
+    kept = _load(url, ids, workdir, duration, warmup, http_scenarios(ids))
+    rendered = _load(url, ids, workdir, duration, warmup, rendering_scenarios(ids), {"ADMISSION_FRAGMENT_CACHE": "0"})
+    ceiling = kept["ceiling"]
     return {"ceiling_rps": round(ceiling, 1) if ceiling else None, "concurrency": CONCURRENCY,
-            "duration_s": duration, "scenarios": measured}  # fmt: skip
+            "duration_s": duration, "scenarios": kept["scenarios"] | rendered["scenarios"]}  # fmt: skip
 
 
 def profile_pages(app, ids: dict) -> dict:

@@ -2,7 +2,7 @@
 
     python benchmarks/serve.py --database-url URL --port PORT [--threads 8]
 
-Same call as ``admission serve`` (``waitress.serve(app, host, port, threads=8)``), without the
+Same call as ``admission serve`` (``admission.server.serve``: waitress with 8 threads), without the
 in-process scheduler (``--no-scheduler``, the multi-worker production layout): a background sweep
 would otherwise change the data under measurement every minute.
 """
@@ -17,8 +17,9 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import waitress  # noqa: E402
 from app_wrapper import build_app  # noqa: E402
+
+from admission.server import serve  # noqa: E402
 
 
 def main() -> None:
@@ -30,7 +31,7 @@ def main() -> None:
     # waitress warns on every queued request under load ("Task queue depth is N"): expected here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = build_app(args.database_url)
-    waitress.serve(app, host="127.0.0.1", port=args.port, threads=args.threads, ident="admission")
+    serve(app, host="127.0.0.1", port=args.port, threads=args.threads)
 
 
 if __name__ == "__main__":

@@ -117,9 +117,10 @@ def page_profiles(app, pages: list[dict], password: str, repeats: int = 3) -> di
     """Per page, one request at a time in this process: total time, SQL statements and their time.
 
     Public pages are measured with the response cache emptied before each request (the cost of a
-    miss) and once more from the cache.
+    miss) and once more from the cache; signed-in pages likewise with their rendered fragments
+    forgotten (the first view after a change) and then kept.
     """
-    from admission.caching import ResponseCache
+    from admission.caching import LRUCache
 
     engine = app.extensions["admission.engine"]
     clients = {}
@@ -135,7 +136,8 @@ def page_profiles(app, pages: list[dict], password: str, repeats: int = 3) -> di
         best = None
         for _ in range(repeats):
             if page.get("public"):
-                app.extensions["admission.response_cache"] = ResponseCache()
+                app.extensions["admission.response_cache"] = LRUCache()
+            app.extensions.pop("admission.fragment_cache", None)
             with sql_log(engine) as log:
                 started = time.perf_counter()
                 response = client.get(page["path"])
@@ -163,12 +165,16 @@ def page_profiles(app, pages: list[dict], password: str, repeats: int = 3) -> di
         if page.get("explain") and slowest:
             _t, statement, parameters = slowest[0]
             entry["slowest_plan"] = explain(engine, statement, parameters)
-        if page.get("public"):
+        # Again, from the response cache (public) or with the fragments kept (signed in): best of 3.
+        client.get(page["path"])
+        kept = []
+        for _ in range(repeats):
             with sql_log(engine) as log:
                 started = time.perf_counter()
                 client.get(page["path"])
-                entry["cached_total_ms"] = round((time.perf_counter() - started) * 1000, 2)
-                entry["cached_sql_statements"] = log.count
+                kept.append((time.perf_counter() - started, log.count))
+        entry["cached_total_ms"] = round(min(kept)[0] * 1000, 2)
+        entry["cached_sql_statements"] = min(kept)[1]
         out[page["name"]] = entry
     return out
 

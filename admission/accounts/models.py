@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 
 from catalogue.db import Base, UTCDateTime, utcnow
 
@@ -33,8 +33,11 @@ class Unit(Base):
     email_mode: Mapped[str] = mapped_column(String(16), default="immediate")
     digest_sent_on: Mapped[dt.date | None] = mapped_column(Date)
 
+    # Read on first use, and eagerly where roles are always asked for (the signed-in account, see
+    # ``WITH_ROLES``; the units list): a unit read for its name (a reviewer, a township) must not
+    # cost a query for its roles.
     role_rows: Mapped[list[UnitRole]] = relationship(
-        cascade="all, delete-orphan", lazy="selectin", order_by="UnitRole.role"
+        cascade="all, delete-orphan", lazy="select", order_by="UnitRole.role"
     )
     township: Mapped[Unit | None] = relationship(remote_side=[id], lazy="raise_on_sql")
 
@@ -122,3 +125,7 @@ class LoginThrottle(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     window_started_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     locked_until: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+# An account with its unit and the unit's roles, in one query: what every signed-in request reads.
+WITH_ROLES = joinedload(Account.unit).joinedload(Unit.role_rows)

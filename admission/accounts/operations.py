@@ -9,10 +9,10 @@ import secrets
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload
 
 from admission import audit
-from admission.accounts.models import Account, ApiToken, LoginThrottle, Unit
+from admission.accounts.models import WITH_ROLES, Account, ApiToken, LoginThrottle, Unit
 from catalogue.db import utcnow
 
 MAX_FAILURES = 5
@@ -77,7 +77,7 @@ def authenticate(session: Session, username: str, password: str, *, now: dt.date
     if throttle.locked_until and throttle.locked_until > now:
         minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
         raise LoginRefused(f"登录失败次数过多，请 {minutes} 分钟后再试", throttled=True)
-    account = session.scalars(select(Account).where(Account.username == username)).first()
+    account = session.scalars(select(Account).where(Account.username == username).options(WITH_ROLES)).unique().first()
     try:
         _hasher.verify(account.password_hash if account else _DUMMY_HASH, password or "")
         ok = account is not None and account.is_active
@@ -110,9 +110,15 @@ def issue_token(session: Session, account: Account) -> str:
 
 
 def account_for_token(session: Session, token: str) -> Account | None:
-    row = session.scalars(
-        select(ApiToken).where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
-    ).first()
+    row = (
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.token_hash == _digest(token), ApiToken.revoked_at.is_(None))
+            .options(joinedload(ApiToken.account).options(WITH_ROLES))
+        )
+        .unique()
+        .first()
+    )
     if row is None or not row.account.is_active:
         return None
     return row.account

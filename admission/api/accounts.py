@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import jsonify
 from sqlalchemy import select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from admission.accounts.models import Unit
 from admission.accounts.operations import (
@@ -76,7 +76,10 @@ def units():
     session = get_session()
     township = aliased(Unit)
     rows = session.execute(
-        select(Unit, township.code).outerjoin(township, Unit.township_id == township.id).order_by(Unit.id)
+        select(Unit, township.code)
+        .outerjoin(township, Unit.township_id == township.id)
+        .options(selectinload(Unit.role_rows))
+        .order_by(Unit.id)
     ).all()
     return jsonify(
         [

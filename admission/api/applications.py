@@ -97,7 +97,8 @@ def update_application(application_id: int):
 def application_history(application_id: int):
     account = require_account()
     application = _application_for(account, application_id)
-    return jsonify([e.to_dict() for e in access.visible_history(get_session(), account, application)])
+    events, _total = access.visible_history(get_session(), account, application)
+    return jsonify([e.to_dict() for e in events])
 
 
 @blueprint.post("/applications/<int:application_id>/actions/<action>")

@@ -5,7 +5,7 @@ An application the caller may not know exists answers 404; one it may see but no
 
 from __future__ import annotations
 
-from sqlalchemy import Select, exists, false, or_, select
+from sqlalchemy import Select, and_, exists, false, func, or_, select, true
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Account, Unit
@@ -115,15 +115,44 @@ def sees_whole_consultation(session: Session, account: Account, application: App
 OWN_OPINION_ACTIONS = ("review", "reply", "township_feedback")
 
 
-def visible_history(session: Session, account: Account, application: Application) -> list:
-    """The application's audit events this viewer may read."""
-    from admission.audit import history
+def _readable_events(session: Session, account: Account, application: Application):
+    """Which of the application's audit events this viewer may read, as a SQL condition."""
+    from admission.audit import AuditEvent
 
-    events = history(session, "application", application.id)
     if sees_whole_consultation(session, account, application):
-        return events
-    readable = {account.unit.code}
+        return true()
+    readable = or_(AuditEvent.action.not_in(OWN_OPINION_ACTIONS), AuditEvent.actor_unit == account.unit.code)
     if account.has_role("township"):
         # A township reads its own villages' replies.
-        readable |= set(session.scalars(select(Unit.code).where(Unit.township_id == account.unit_id)))
-    return [e for e in events if e.action not in OWN_OPINION_ACTIONS or e.actor_unit in readable]
+        own_villages = select(Unit.code).where(Unit.township_id == account.unit_id).scalar_subquery()
+        readable = or_(readable, AuditEvent.actor_unit.in_(own_villages))
+    return readable
+
+
+def visible_history(
+    session: Session,
+    account: Account,
+    application: Application,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    newest: bool = False,
+) -> tuple[list, int]:
+    """The application's audit events this viewer may read, oldest first, and how many there are.
+
+    ``limit`` and ``offset`` page through them; ``newest`` takes the page from the end (the latest
+    events, still oldest first). A province-wide consultation writes 20,000 replies.
+    """
+    from admission.audit import AuditEvent
+
+    condition = and_(
+        AuditEvent.entity == "application",
+        AuditEvent.entity_id == str(application.id),
+        _readable_events(session, account, application),
+    )
+    total = session.scalar(select(func.count()).select_from(AuditEvent).where(condition))
+    query = select(AuditEvent).where(condition).order_by(AuditEvent.id.desc() if newest else AuditEvent.id)
+    if limit is not None:
+        query = query.limit(limit).offset(offset)
+    events = list(session.scalars(query))
+    return (events[::-1] if newest else events), total

@@ -81,8 +81,11 @@ def reply(session, account, application, body, now):
                                           ConsultationRequest.village_id == account.unit_id).with_for_update()
     ).one()  # fmt: skip
     previous = row.opinion
+    before = stages.request_counts(row.status, row.opinion)
     row.opinion, row.comment, row.status, row.answered_at = body["opinion"], body.get("comment"), "answered", now
     session.flush()
+    after = stages.request_counts(row.status, row.opinion)
+    stages.adjust_counts(session, application, {row.township_id: {k: after[k] - before[k] for k in after}})
     move_as(session, account, application, "reply", now, comment=body.get("comment"),
           changes={"opinion": {"from": previous, "to": row.opinion}})  # fmt: skip
 
@@ -136,8 +139,15 @@ def extend_deadline(session, account, application, body, now):
         # An extension never shortens a deadline a unit already has.
         condition.append(or_(model.due.is_(None), model.due < due))
         notified += session.scalars(select(column).where(*condition)).all()
-        session.execute(update(model).where(*condition).values(due=due, status="pending")
-                        .execution_options(synchronize_session=False))  # fmt: skip
+        extended = update(model).where(*condition).values(due=due, status="pending")
+        if model is ConsultationRequest:
+            # Requests that were overdue are open again: their townships count them no longer.
+            reopened = session.execute(
+                extended.where(model.status == "overdue").returning(model.township_id)
+                .execution_options(synchronize_session=False)
+            ).all()  # fmt: skip
+            stages.adjust_counts(session, application, stages.count_changes(reopened, "overdue", -1))
+        session.execute(extended.execution_options(synchronize_session=False))
     if unit_id is not None and not notified:
         raise WorkflowError(422, f"{code} 在本阶段没有待答复的事项", code="invalid", details={"fields": {"unit": code}})
     values = None

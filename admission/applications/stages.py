@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Date, and_, case, func, insert, literal, select, update
+from sqlalchemy import Date, and_, bindparam, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Unit
@@ -34,7 +34,8 @@ def create_reviews(session: Session, application: Application, unit_ids: list[in
 
 
 def create_consultation(session: Session, application: Application, scope: str, due: dt.date) -> tuple[int, int]:
-    """A request to every active village or community in scope, a feedback row per relaying unit.
+    """A request to every active village or community in scope, a feedback row per relaying unit
+    holding the number of its villages in scope.
 
     The rows are made by the database in one INSERT ... SELECT each: a province-wide consultation
     reaches 20,000 villages, and sending them through Python would triple the time.
@@ -52,12 +53,55 @@ def create_consultation(session: Session, application: Application, scope: str, 
             [*columns, "village_id", "township_id"], select(*constants, Unit.id, Unit.township_id).where(in_scope)
         )
     ).rowcount
+    villages = select(*constants, Unit.township_id, func.count()).where(in_scope).group_by(Unit.township_id)
     townships = session.execute(
-        insert(TownshipFeedback).from_select(
-            [*columns, "township_id"], select(*constants, Unit.township_id).where(in_scope).distinct()
-        )
+        insert(TownshipFeedback).from_select([*columns, "township_id", "in_scope"], villages)
     ).rowcount
     return requests, townships
+
+
+# ----------------------------------------------------------------------------- reply counts
+#
+# Each township's feedback row counts its villages' requests by outcome. Every change of a request's
+# status or opinion adjusts them in the same transaction, by difference: "replied = replied + 1" is
+# exact however many villages of one township answer at once, where recounting would not be (a
+# concurrent recount reads a snapshot without the other's uncommitted reply).
+
+COUNTED = ("replied", "overdue", "disagree")
+
+
+def request_counts(status: str | None, opinion: str | None) -> dict[str, int]:
+    """What one request adds to its township's counts."""
+    return {"replied": int(status == "answered"), "overdue": int(status == "overdue"),
+            "disagree": int(opinion == "disagree")}  # fmt: skip
+
+
+def adjust_counts(session: Session, application: Application, deltas: dict[int, dict[str, int]]) -> None:
+    """Add ``deltas`` (township id -> {count: difference}) to the current round's feedback rows."""
+    rows = [
+        {"t": township_id, **{name: delta.get(name, 0) for name in COUNTED}}
+        for township_id, delta in deltas.items()
+        if any(delta.values())
+    ]
+    if not rows:
+        return
+    table = TownshipFeedback.__table__
+    session.execute(
+        update(table)
+        .where(table.c.application_id == application.id, table.c.round == application.round,
+               table.c.township_id == bindparam("t"))
+        .values({name: table.c[name] + bindparam(name) for name in COUNTED}),
+        rows,
+    )  # fmt: skip
+
+
+def count_changes(rows, count: str, sign: int = 1) -> dict[int, dict[str, int]]:
+    """Deltas for ``rows`` of (township id, ...) that each moved into (sign 1) or out of ``count``."""
+    deltas: dict[int, dict[str, int]] = {}
+    for township_id, *_rest in rows:
+        delta = deltas.setdefault(township_id, {count: 0})
+        delta[count] += sign
+    return deltas
 
 
 def _pending(model, application: Application):
@@ -69,13 +113,30 @@ def pending_count(session: Session, model, application: Application) -> int:
 
 
 def mark_overdue(session: Session, model, application: Application) -> int:
-    result = session.execute(
-        update(model)
-        .where(_pending(model, application))
-        .values(status="overdue")
-        .execution_options(synchronize_session=False)
-    )
-    return result.rowcount
+    statement = update(model).where(_pending(model, application)).values(status="overdue")
+    if model is not ConsultationRequest:
+        return session.execute(statement.execution_options(synchronize_session=False)).rowcount
+    marked = session.execute(
+        statement.returning(ConsultationRequest.township_id).execution_options(synchronize_session=False)
+    ).all()
+    adjust_counts(session, application, count_changes(marked, "overdue"))
+    return len(marked)
+
+
+def own_answer(session: Session, account, application: Application, actions) -> dict | None:
+    """The viewer's current opinion and comment, to start the review or reply form from."""
+    for action, model, column in (
+        ("review", Review, Review.unit_id),
+        ("reply", ConsultationRequest, ConsultationRequest.village_id),
+    ):
+        if action in actions:
+            row = session.execute(
+                select(model.opinion, model.comment)
+                .where(model.application_id == application.id, model.round == application.round,
+                       column == account.unit_id)
+            ).first()  # fmt: skip
+            return {"opinion": row.opinion, "comment": row.comment} if row else None
+    return None
 
 
 def reviews(session: Session, application: Application) -> list[Review]:
@@ -85,53 +146,30 @@ def reviews(session: Session, application: Application) -> list[Review]:
 
 
 def consultation_progress(session: Session, application: Application) -> dict:
-    """Counts overall and per township for the current round."""
-    round_ = application.round
-    counted = session.execute(
-        select(
-            ConsultationRequest.township_id,
-            func.count(),
-            func.sum(case((ConsultationRequest.status == "answered", 1), else_=0)),
-            func.sum(case((ConsultationRequest.status == "overdue", 1), else_=0)),
-            func.sum(case((ConsultationRequest.opinion == "disagree", 1), else_=0)),
-        )
-        .where(ConsultationRequest.application_id == application.id, ConsultationRequest.round == round_)
-        .group_by(ConsultationRequest.township_id)
-    ).all()
+    """Counts overall and per township for the current round, from the feedback rows' counts."""
+    feedback = TownshipFeedback
     # Plain rows, not ORM objects: a province consultation has hundreds of relaying units.
-    feedback = {
-        f.township_id: f
-        for f in session.execute(
-            select(
-                TownshipFeedback.township_id, TownshipFeedback.status, TownshipFeedback.summary, Unit.code, Unit.name
-            )
-            .join(Unit, Unit.id == TownshipFeedback.township_id)
-            .where(TownshipFeedback.application_id == application.id, TownshipFeedback.round == round_)
+    rows = session.execute(
+        select(
+            Unit.code, Unit.name, feedback.status, feedback.summary,
+            feedback.in_scope, feedback.replied, feedback.overdue, feedback.disagree,
         )
-    }
-    townships = []
-    totals = {"in_scope": 0, "replied": 0, "overdue": 0, "disagree": 0}
-    for township_id, total, replied, overdue, disagree in counted:
-        f = feedback.get(township_id)
-        townships.append(
-            {
-                "township": f.code if f else None,
-                "name": f.name if f else None,
-                "in_scope": total,
-                "replied": int(replied or 0),
-                "overdue": int(overdue or 0),
-                "disagree": int(disagree or 0),
-                "feedback": {"status": f.status, "summary": f.summary} if f else None,
-            }
-        )
-        totals["in_scope"] += total
-        totals["replied"] += int(replied or 0)
-        totals["overdue"] += int(overdue or 0)
-        totals["disagree"] += int(disagree or 0)
-    townships.sort(key=lambda t: t["township"] or "")
-    totals["feedback_received"] = sum(1 for f in feedback.values() if f.status == "answered")
-    totals["townships"] = len(feedback)
+        .join(Unit, Unit.id == feedback.township_id)
+        .where(feedback.application_id == application.id, feedback.round == application.round)
+        .order_by(Unit.code)
+    ).all()  # fmt: skip
+    townships = [
+        {
+            "township": row.code, "name": row.name, "in_scope": row.in_scope, "replied": row.replied,
+            "overdue": row.overdue, "disagree": row.disagree,
+            "feedback": {"status": row.status, "summary": row.summary},
+        }
+        for row in rows
+    ]  # fmt: skip
+    totals = {name: sum(t[name] for t in townships) for name in ("in_scope", "replied", "overdue", "disagree")}
     return totals | {
+        "feedback_received": sum(1 for row in rows if row.status == "answered"),
+        "townships": len(rows),
         "scope": application.consultation_scope,
         "due": application.consultation_due,
         "per_township": townships,

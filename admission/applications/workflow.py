@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from admission import audit, faults
 from admission.applications.models import Application
+from admission.i18n import lazy_gettext as _l
 from catalogue.db import utcnow
 
 BEFORE_COUNTY = ("draft", "submitted", "preliminary_review", "consultation", "re_review", "returned")

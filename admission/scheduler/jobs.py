@@ -11,12 +11,13 @@ import hashlib
 from collections import defaultdict
 
 from flask import current_app
-from sqlalchemy import and_, select, update
+from sqlalchemy import and_, null, select, update
 from sqlalchemy.orm import Session
 
 from admission import audit
 from admission.accounts.models import Unit
 from admission.applications import operations as ops
+from admission.applications import stages
 from admission.applications.models import Application, ConsultationRequest, Meeting, Review, TownshipFeedback
 from admission.formatting import local_time
 from admission.notifications import application_title, notify, units_with_role
@@ -28,6 +29,14 @@ STAGE_ROWS = (
     (ConsultationRequest, "consultation", ConsultationRequest.village_id, "征求意见答复"),
     (TownshipFeedback, "consultation", TownshipFeedback.township_id, "乡镇书面反馈"),
 )
+# How many units the secretariat's overdue digest names per application before "and N more".
+DIGEST_NAMES = 20
+# A late opinion is still wanted; a late reply counts only until the consultation closes (by itself,
+# once every reply is in or overdue), after which a missing one stands as no objection.
+OVERDUE_TITLES = {
+    "preliminary_review": "已逾期：{title}，请尽快提交",
+    "consultation": "已逾期：{title}。征求意见结束前仍可补充答复，结束后未答复的记为无意见",
+}
 
 
 def _today(now: dt.datetime) -> dt.date:
@@ -79,33 +88,44 @@ def mark_overdue(session: Session, now: dt.datetime) -> str:
     """Rows past their due date become overdue; each unit is told, the secretariat gets one digest."""
     today = _today(now)
     marked: list[tuple[str, int, int, int]] = []
+    # Per application, the townships of its requests now overdue: their counts change.
+    townships: dict[int, list[tuple[int]]] = defaultdict(list)
     for model, state, unit_column, _what in STAGE_ROWS:
         ids = _open_rows(model, state).with_only_columns(model.id).where(model.status == "pending", model.due < today)
+        township = ConsultationRequest.township_id if model is ConsultationRequest else null()
         rows = session.execute(
             update(model)
             .where(model.id.in_(ids.scalar_subquery()), model.status == "pending")
             .values(status="overdue")
-            .returning(model.id, unit_column, model.application_id, model.due)
+            .returning(model.id, unit_column, model.application_id, model.due, township)
             .execution_options(synchronize_session=False)
         ).all()
-        marked += [(model.__tablename__, f"{row_id}:{due}", unit_id, app_id) for row_id, unit_id, app_id, due in rows]
+        for row_id, unit_id, app_id, due, township_id in rows:
+            marked.append((model.__tablename__, f"{row_id}:{due}", unit_id, app_id))
+            if township_id is not None:
+                townships[app_id].append((township_id,))
     if not marked:
         return "逾期：无"
     by_application: dict[int, list] = defaultdict(list)
     for table, row_id, unit_id, app_id in marked:
         by_application[app_id].append((table, row_id, unit_id))
-    names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_({m[2] for m in marked}))).all())
+    # The digest names at most 20 units per application: only those names are read.
+    shown = {u for rows in by_application.values() for _, _, u in rows[:DIGEST_NAMES]}
+    names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(shown))).all())
     digest = []
     for app_id, rows in sorted(by_application.items()):
         application = session.get(Application, app_id)
+        stages.adjust_counts(session, application, stages.count_changes(townships.get(app_id, []), "overdue"))
         notify(
             session, [u for _, _, u in rows], kind="overdue", application=application,
             keys={u: f"overdue:{t}:{r}" for t, r, u in rows},
-            title=f"已逾期：{application_title(application)}，请尽快提交",
+            title=OVERDUE_TITLES.get(application.state, OVERDUE_TITLES["preliminary_review"]).format(
+                title=application_title(application)
+            ),
         )  # fmt: skip
-        units = [names[u] for _, _, u in rows]
-        shown = "、".join(units[:20]) + (f" 等 {len(units)} 个单位" if len(units) > 20 else "")
-        digest.append(f"{application_title(application)}：{shown}")
+        listed = "、".join(names[u] for _, _, u in rows[:DIGEST_NAMES])
+        more = f" 等 {len(rows)} 个单位" if len(rows) > DIGEST_NAMES else ""
+        digest.append(f"{application_title(application)}：{listed}{more}")
         audit.record(
             session, actor="system", entity="application", entity_id=app_id, application_id=app_id,
             action="mark_overdue", from_state=application.state, to_state=application.state,

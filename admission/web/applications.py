@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
+from admission import fragments
 from admission.accounts.models import Unit
 from admission.api.schemas import ACTION_SCHEMAS, ApplicationBodySchema
 from admission.applications import access, stages
@@ -17,12 +17,18 @@ from admission.applications.models import KINDS, Application, Meeting
 from admission.applications.presenter import allowed_actions, consultation_for
 from admission.applications.workflow import TRANSITIONS, WorkflowError
 from admission.db import get_session
+from admission.i18n import gettext as _
 from admission.notifications import units_with_role
 from admission.web import blueprint
 from admission.web.forms import ApplicationForm, body_to_formdata, findings_by_field, form_to_body
 from admission.web.home import today
 
 ACTION_LABELS = {t.action: t.label for t in TRANSITIONS}
+# An application's page shows its latest events and, of a wide consultation, the townships furthest
+# behind; the whole record and every township are on pages of their own.
+HISTORY_SHOWN = 30
+HISTORY_PAGE = 100
+TOWNSHIPS_SHOWN = 20
 
 
 def _load(application_id: int) -> Application:
@@ -157,14 +163,6 @@ def view_application(application_id: int):
     session = get_session()
     application = _load(application_id)
     actions = allowed_actions(session, current_user, application)
-    listed = ops.listed_duty(session, application.duty_code) if application.duty_code else None
-    comparison = None
-    if application.kind == "amendment" and listed and application.proposed:
-        from catalogue.diff import duty_changes
-
-        comparison = duty_changes(listed, application.proposed)
-    consultation = consultation_for(session, current_user, application)
-    show_reviews = current_user.has_role("applicant", "member_unit", "secretariat", "lead_unit", "township", "county")
     member_units = []
     if "start_preliminary_review" in actions:
         ids = units_with_role(session, "member_unit")
@@ -174,12 +172,82 @@ def view_application(application_id: int):
         if "forward" in actions
         else []
     )
+    day = today()
+    # What the viewer sees of the record differs by unit (a township sees its own villages).
+    record = fragments.render(
+        ("application", application.id, *fragments.application_version(application.id), current_user.unit_id, day),
+        "web/application/_record.html", lambda: _record(session, application, day),
+    )  # fmt: skip
     return render_template(
-        "web/application.html", application=application, actions=actions, labels=ACTION_LABELS, listed=listed,
-        comparison=comparison, consultation=consultation, show_reviews=show_reviews,
-        reviews=stages.reviews(session, application) if show_reviews else [],
-        history=access.visible_history(session, current_user, application), member_units=member_units,
-        meetings=meetings, today=today(), can_edit=access.can_edit(current_user, application),
+        "web/application.html", application=application, actions=actions, labels=ACTION_LABELS,
+        member_units=member_units, meetings=meetings, today=day, can_edit=access.can_edit(current_user, application),
+        own_answer=stages.own_answer(session, current_user, application, actions), record=record,
+    )  # fmt: skip
+
+
+def _record(session, application: Application, day) -> dict:
+    """What the application's record shows this viewer: the duty, reviews, consultation, history."""
+    listed = ops.listed_duty(session, application.duty_code) if application.duty_code else None
+    comparison = None
+    if application.kind == "amendment" and listed and application.proposed:
+        from catalogue.diff import duty_changes
+
+        comparison = duty_changes(listed, application.proposed)
+    consultation = consultation_for(session, current_user, application)
+    show_reviews = current_user.has_role("applicant", "member_unit", "secretariat", "lead_unit", "township", "county")
+    history, history_total = access.visible_history(
+        session, current_user, application, limit=HISTORY_SHOWN, newest=True
+    )
+    return {
+        "application": application, "listed": listed, "comparison": comparison, "consultation": consultation,
+        "townships": _slowest_townships(consultation), "show_reviews": show_reviews,
+        "reviews": stages.reviews(session, application) if show_reviews else [], "history": history,
+        "history_total": history_total, "today": day,
+    }  # fmt: skip
+
+
+def _slowest_townships(consultation: dict | None) -> list[dict]:
+    """The townships furthest behind, when there are too many to list on the application's page."""
+    if not consultation:
+        return []
+    townships = consultation["per_township"]
+    if len(townships) <= TOWNSHIPS_SHOWN:
+        return townships
+    return sorted(townships, key=lambda t: (t["replied"] / t["in_scope"] if t["in_scope"] else 1.0, t["township"]))[
+        :TOWNSHIPS_SHOWN
+    ]
+
+
+@blueprint.get("/applications/<int:application_id>/consultation")
+@login_required
+def application_consultation(application_id: int):
+    """Every township's reply progress, for a consultation too wide for the application's page."""
+    application = _load(application_id)
+    consultation = consultation_for(get_session(), current_user, application)
+    if consultation is None:
+        abort(404)
+    return render_template(
+        "web/application_consultation.html", application=application, consultation=consultation,
+        townships=consultation["per_township"], today=today(),
+    )  # fmt: skip
+
+
+@blueprint.get("/applications/<int:application_id>/history")
+@login_required
+def application_history(application_id: int):
+    application = _load(application_id)
+    page = request.args.get("page", 1, type=int)
+    if page < 1:
+        abort(404)
+    events, total = access.visible_history(
+        get_session(), current_user, application, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE
+    )
+    pages = max(1, -(-total // HISTORY_PAGE))
+    if page > pages:
+        abort(404)
+    return render_template(
+        "web/application_history.html", application=application, history=events, total=total, page=page,
+        pages=pages,
     )  # fmt: skip
 
 

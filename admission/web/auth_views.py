@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
@@ -12,6 +10,8 @@ from wtforms.validators import DataRequired, Length
 
 from admission.accounts.operations import LoginRefused, authenticate
 from admission.db import get_session
+from admission.i18n import gettext as _
+from admission.i18n import lazy_gettext as _l
 from admission.web import blueprint
 
 

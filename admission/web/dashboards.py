@@ -1,143 +1,138 @@
-"""What each role must do next: the read models behind the start pages.
+"""What each role must do next: the read models behind the start page's sections.
 
-Each section is a fixed number of queries whatever the county's size (no query per row).
+Each section is a fixed number of queries whatever the county's size (no query per row), reads
+only the columns it shows, and holds at most a page of items with the total beside it; the rest
+of a section is on its own paginated page.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
+from dataclasses import dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Account, Unit
 from admission.applications.models import Application, ConsultationRequest, Review, TownshipFeedback
+from admission.web.board import summary, summary_columns
 
-BOARD_STAGES = ("submitted", "preliminary_review", "consultation", "re_review", "county_review", "approved")
+# Items per section on the start page, and per page of a section's own page.
+HOME_ITEMS = 20
+PAGE_SIZE = 50
+
+
+@dataclass
+class Section:
+    items: list
+    total: int
 
 
 def days_left(due: dt.date | None, today: dt.date) -> int | None:
     return (due - today).days if due else None
 
 
-def applicant_section(session: Session, account: Account) -> list[Application]:
-    return list(
-        session.scalars(
-            select(Application)
-            .where(Application.applicant_id == account.unit_id)
-            .order_by(Application.updated_at.desc())
-        )
+def _rows(session: Session, query: Select, limit: int | None, offset: int) -> tuple[list, int]:
+    """A page of ``query``'s rows (by default as many as the start page shows) and how many it has."""
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    return session.execute(query.limit(limit or HOME_ITEMS).offset(offset)).all(), total
+
+
+def _listed():
+    return select(*summary_columns()).join(Unit, Unit.id == Application.applicant_id)
+
+
+def _current_round(model):
+    return (model.application_id == Application.id) & (model.round == Application.round)
+
+
+def applicant_section(session: Session, account: Account, limit: int | None = None, offset: int = 0) -> Section:
+    query = (
+        _listed()
+        .where(Application.applicant_id == account.unit_id)
+        .order_by(Application.updated_at.desc(), Application.id.desc())
     )
+    rows, total = _rows(session, query, limit, offset)
+    return Section([summary(r) for r in rows], total)
 
 
-def reviews_awaiting(session: Session, account: Account) -> list[tuple[Application, Review]]:
-    rows = session.execute(
-        select(Application, Review)
-        .join(Review, (Review.application_id == Application.id) & (Review.round == Application.round))
+def member_unit_section(session: Session, account: Account, limit: int | None = None, offset: int = 0) -> Section:
+    """The applications in preliminary review that await this unit's opinion, soonest due first."""
+    query = (
+        _listed()
+        .add_columns(Review.due.label("own_due"), Review.opinion.label("own_opinion"))
+        .join(Review, _current_round(Review))
         .where(Review.unit_id == account.unit_id, Application.state == "preliminary_review")
         .order_by(Review.due, Application.id)
-    ).all()
-    return [(a, r) for a, r in rows]
-
-
-def _counts(session: Session, model, ids: list[int]) -> dict[int, dict]:
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(
-            model.application_id,
-            func.count(),
-            func.sum(case((model.status == "answered", 1), else_=0)),
-            func.sum(case((model.status == "overdue", 1), else_=0)),
-        )
-        .join(Application, (Application.id == model.application_id) & (Application.round == model.round))
-        .where(model.application_id.in_(ids))
-        .group_by(model.application_id)
-    ).all()
-    return {aid: {"total": t, "answered": int(a or 0), "overdue": int(o or 0)} for aid, t, a, o in rows}
-
-
-def _card(row) -> SimpleNamespace:
-    """What a card shows of an application, without loading its full record (the board lists
-    every application in progress; decoding each one's proposed duty would dominate the page)."""
-    return SimpleNamespace(
-        id=row.id, reference=row.reference, kind=row.kind, state=row.state, duty_code=row.duty_code,
-        review_due=row.review_due, consultation_due=row.consultation_due, proposed={"title": row.title},
-        applicant=SimpleNamespace(name=row.applicant_name),
-    )  # fmt: skip
-
-
-def board(session: Session) -> dict:
-    """Every application in progress by stage, with review and reply progress."""
-    rows = session.execute(
-        select(
-            Application.id, Application.reference, Application.kind, Application.state, Application.duty_code,
-            Application.review_due, Application.consultation_due,
-            Application.proposed["title"].as_string().label("title"), Unit.name.label("applicant_name"),
-        )
-        .join(Unit, Unit.id == Application.applicant_id)
-        .where(Application.state.in_(BOARD_STAGES))
-        # An approved one-off is done: it lives in the public register, not on the board.
-        .where(~((Application.kind == "one_off") & (Application.state == "approved")))
-        .order_by(Application.id)
-    ).all()  # fmt: skip
-    ids = [r.id for r in rows]
-    reviews, replies = _counts(session, Review, ids), _counts(session, ConsultationRequest, ids)
-    stages: dict[str, list] = {s: [] for s in BOARD_STAGES}
-    for row in rows:
-        stages[row.state].append(
-            {"application": _card(row), "reviews": reviews.get(row.id), "replies": replies.get(row.id)}
-        )
-    return stages
-
-
-def township_section(session: Session, account: Account) -> list[dict]:
-    """Open consultations for this township's villages: who replied, and its own feedback."""
-    feedback_rows = session.execute(
-        select(Application, TownshipFeedback)
-        .join(
-            TownshipFeedback,
-            (TownshipFeedback.application_id == Application.id) & (TownshipFeedback.round == Application.round),
-        )
-        .where(TownshipFeedback.township_id == account.unit_id, Application.state == "consultation")
-        .order_by(TownshipFeedback.due, Application.id)
-    ).all()
-    if not feedback_rows:
-        return []
-    ids = [a.id for a, _ in feedback_rows]
-    villages = session.execute(
-        select(ConsultationRequest.application_id, Unit.name, ConsultationRequest.status, ConsultationRequest.opinion)
-        .join(Unit, Unit.id == ConsultationRequest.village_id)
-        .join(
-            Application,
-            (Application.id == ConsultationRequest.application_id) & (Application.round == ConsultationRequest.round),
-        )
-        .where(ConsultationRequest.township_id == account.unit_id, ConsultationRequest.application_id.in_(ids))
-        .order_by(Unit.name)
-    ).all()
-    by_app: dict[int, list] = {}
-    for app_id, name, status, opinion in villages:
-        by_app.setdefault(app_id, []).append({"name": name, "status": status, "opinion": opinion})
-    return [{"application": a, "feedback": f, "villages": by_app.get(a.id, [])} for a, f in feedback_rows]
-
-
-def village_section(session: Session, account: Account) -> list[tuple[Application, ConsultationRequest]]:
-    rows = session.execute(
-        select(Application, ConsultationRequest)
-        .join(
-            ConsultationRequest,
-            (ConsultationRequest.application_id == Application.id) & (ConsultationRequest.round == Application.round),
-        )
-        .where(ConsultationRequest.village_id == account.unit_id, Application.state == "consultation")
-        .order_by(ConsultationRequest.due, Application.id)
-    ).all()
-    return [(a, r) for a, r in rows]
-
-
-def county_section(session: Session) -> list[Application]:
-    return list(
-        session.scalars(
-            select(Application).where(Application.state == "county_review").order_by(Application.updated_at)
-        )
     )
+    rows, total = _rows(session, query, limit, offset)
+    return Section([{"application": summary(r), "due": r.own_due, "opinion": r.own_opinion} for r in rows], total)
+
+
+def township_section(session: Session, account: Account, limit: int | None = None, offset: int = 0) -> Section:
+    """Open consultations for this township's villages: who replied, and its own feedback."""
+    feedback = TownshipFeedback
+    query = (
+        _listed()
+        .add_columns(feedback.due.label("own_due"), feedback.status.label("own_status"), feedback.summary.label("own_summary"),
+                     feedback.in_scope, feedback.replied)
+        .join(feedback, _current_round(feedback))
+        .where(feedback.township_id == account.unit_id, Application.state == "consultation")
+        .order_by(feedback.due, Application.id)
+    )  # fmt: skip
+    rows, total = _rows(session, query, limit, offset)
+    villages: dict[int, list] = {}
+    if rows:
+        request = ConsultationRequest
+        for app_id, name, status, opinion in session.execute(
+            select(request.application_id, Unit.name, request.status, request.opinion)
+            .join(Unit, Unit.id == request.village_id)
+            .join(Application, _current_round(request))
+            .where(request.township_id == account.unit_id, request.application_id.in_([r.id for r in rows]))
+            .order_by(Unit.name)
+        ):
+            villages.setdefault(app_id, []).append({"name": name, "status": status, "opinion": opinion})
+    items = [
+        {"application": summary(r), "due": r.own_due, "status": r.own_status, "summary": r.own_summary,
+         "in_scope": r.in_scope, "replied": r.replied, "villages": villages.get(r.id, [])}
+        for r in rows
+    ]  # fmt: skip
+    return Section(items, total)
+
+
+def village_section(session: Session, account: Account, limit: int | None = None, offset: int = 0) -> Section:
+    """Open consultations this village or community is asked to reply to, soonest due first."""
+    request = ConsultationRequest
+    query = (
+        _listed()
+        .add_columns(
+            request.due.label("own_due"), request.status.label("own_status"), request.opinion, request.comment,
+            Application.proposed, Application.guarantees["funding"].label("funding"),
+        )
+        .join(request, _current_round(request))
+        .where(request.village_id == account.unit_id, Application.state == "consultation")
+        .order_by(request.due, Application.id)
+    )  # fmt: skip
+    rows, total = _rows(session, query, limit, offset)
+    items = [
+        {"application": summary(r), "due": r.own_due, "status": r.own_status, "opinion": r.opinion,
+         "comment": r.comment, "proposed": r.proposed, "funding": r.funding}
+        for r in rows
+    ]  # fmt: skip
+    return Section(items, total)
+
+
+def county_section(session: Session, account: Account, limit: int | None = None, offset: int = 0) -> Section:
+    query = _listed().where(Application.state == "county_review").order_by(Application.updated_at, Application.id)
+    rows, total = _rows(session, query, limit, offset)
+    return Section([summary(r) for r in rows], total)
+
+
+# The start page's sections in the order they appear, with the roles that see each.
+SECTIONS = {
+    "village": (("village",), village_section),
+    "township": (("township",), township_section),
+    "member_unit": (("member_unit",), member_unit_section),
+    "county": (("county",), county_section),
+    "applicant": (("applicant",), applicant_section),
+}

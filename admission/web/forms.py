@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -22,6 +21,8 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
+
+from admission.i18n import lazy_gettext as _l
 
 APPLIES_TO_CHOICES = [
     SelectChoice("both", _l("村和社区")),

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import abort, current_app, g, render_template, request
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from admission.applications.models import KINDS, Notification
+from admission import fragments
+from admission.applications import access
+from admission.applications.models import Notification
 from admission.db import get_session
-from admission.web import blueprint, dashboards
+from admission.i18n import lazy_gettext as _l
+from admission.web import blueprint, board, dashboards
 from admission.workdays import local_today
 from catalogue.db import utcnow
 
@@ -21,31 +24,89 @@ def today():
 def _unread_notifications():
     if not current_user or not getattr(current_user, "is_authenticated", False):
         return {}
-    count = get_session().scalar(
-        select(func.count()).where(Notification.unit_id == current_user.unit_id, Notification.read_at.is_(None))
-    )
-    return {"unread_notifications": count}
+    # Once per request, however many templates (a page and its fragments) it renders.
+    if "unread_notifications" not in g:
+        g.unread_notifications = get_session().scalar(
+            select(func.count()).where(Notification.unit_id == current_user.unit_id, Notification.read_at.is_(None))
+        )
+    return {"unread_notifications": g.unread_notifications}
+
+
+# The start page's section headings; each section also has a page of its own.
+SECTION_TITLES = {
+    "village": _l("请答复的征求意见"),
+    "township": _l("所辖村（社区）的征求意见"),
+    "member_unit": _l("待提出初步审核意见"),
+    "county": _l("待县委、县政府审定"),
+    "applicant": _l("本单位的申请"),
+}
 
 
 @blueprint.get("/home")
 @login_required
 def home():
     session, account = get_session(), current_user
-    sections = {}
-    if account.has_role("applicant"):
-        sections["applicant"] = dashboards.applicant_section(session, account)
-    if account.has_role("member_unit"):
-        sections["member_unit"] = dashboards.reviews_awaiting(session, account)
-    if account.has_role("secretariat", "lead_unit"):
-        sections["board"] = dashboards.board(session)
-    if account.has_role("township"):
-        sections["township"] = dashboards.township_section(session, account)
-    if account.has_role("village"):
-        sections["village"] = dashboards.village_section(session, account)
-    if account.has_role("county"):
-        sections["county"] = dashboards.county_section(session)
+    version, day = fragments.data_version(), today()
+    parts = {}
+    for name, (roles, read) in dashboards.SECTIONS.items():
+        if account.has_role(*roles):
+            parts[name] = fragments.render(
+                ("home", name, account.unit_id, version, day), "web/home_part.html",
+                lambda name=name, read=read: {"name": name, "section": read(session, account), "today": day},
+            )  # fmt: skip
+    if account.has_role(*access.OVERSIGHT):
+        parts["board"] = fragments.render(
+            ("board", version, day), "web/sections/board.html", lambda: {"board": board.board(session), "today": day}
+        )
+    return render_template("web/home.html", parts=parts, titles=SECTION_TITLES)
+
+
+def _page_number() -> int:
+    page = request.args.get("page", 1, type=int)
+    if page < 1:
+        abort(404)
+    return page
+
+
+def _pages(total: int, size: int, page: int) -> int:
+    pages = max(1, -(-total // size))
+    if page > pages:
+        abort(404)
+    return pages
+
+
+@blueprint.get("/home/<name>")
+@login_required
+def home_section(name: str):
+    """One section of the start page, all of it, a page at a time."""
+    if name not in dashboards.SECTIONS:
+        abort(404)
+    roles, read = dashboards.SECTIONS[name]
+    if not current_user.has_role(*roles):
+        abort(403)
+    page = _page_number()
+    size = dashboards.PAGE_SIZE
+    section = read(get_session(), current_user, limit=size, offset=(page - 1) * size)
+    pages = _pages(section.total, size, page)
     return render_template(
-        "web/home.html", sections=sections, kinds=KINDS, today=today(), days_left=dashboards.days_left
+        "web/home_section.html", name=name, section=section, titles=SECTION_TITLES, page=page, pages=pages,
+        today=today(),
+    )  # fmt: skip
+
+
+@blueprint.get("/board/<stage>")
+@login_required
+def board_stage(stage: str):
+    """Every application in one stage of the board, a page at a time."""
+    if stage not in board.STAGES:
+        abort(404)
+    if not current_user.has_role(*access.OVERSIGHT):
+        abort(403)
+    page = _page_number()
+    items, total = board.stage_page(get_session(), stage, page)
+    pages = _pages(total, board.PAGE_SIZE, page)
+    return render_template(
+        "web/board_stage.html", stage=stage, items=items, total=total, page=page, pages=pages, today=today()
     )
 
 

@@ -6,7 +6,6 @@ import datetime as dt
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -16,6 +15,7 @@ from admission.applications import stages
 from admission.applications.models import Application, Meeting
 from admission.applications.workflow import WorkflowError
 from admission.db import get_session
+from admission.i18n import gettext as _
 from admission.notifications import units_with_role
 from admission.web import blueprint
 from catalogue.db import utcnow

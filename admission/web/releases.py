@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from admission import catalogue_views as cv
 from admission.db import get_session
+from admission.i18n import gettext as _
 from admission.releases import operations as release_ops
 from admission.web import blueprint
 from catalogue.models import Release

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from admission.accounts.operations import AccountError, set_unit_email
 from admission.db import get_session
+from admission.i18n import gettext as _
 from admission.web import blueprint
 
 
