@@ -6,7 +6,7 @@ from flask import Flask, g, request
 from flask import session as flask_session
 from flask_login import LoginManager, current_user
 
-from admission.accounts.models import Account
+from admission.accounts.models import WITH_ROLES, Account
 from admission.accounts.operations import account_for_token
 from admission.db import get_session
 from admission.errors import ApiError
@@ -21,7 +21,7 @@ login_manager.session_protection = "strong"
 def _load_account(account_id: str) -> Account | None:
     if not account_id.isdigit():
         return None
-    account = get_session().get(Account, int(account_id))
+    account = get_session().get(Account, int(account_id), options=[WITH_ROLES])
     if account is None or not account.is_active:
         return None
     if flask_session.get("sv") != account.session_version:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import Integer, Text, bindparam, case, cast, func, literal, select, true
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import JSON, Integer, Text, bindparam, case, cast, func, literal, select, true
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -21,17 +20,13 @@ def units_with_role(session: Session, role: str) -> list[int]:
 
 
 def _recipients(dialect: str, unit_ids: list[int], keys: list[str | None]):
-    """The (unit_id, key) pairs as a table the database reads from one parameter, however many
-    there are: a province-wide overdue sweep notifies 20,000 villages in one statement."""
+    """The (unit_id, key) pairs as a table the database reads from one JSON parameter, however
+    many there are: a province-wide overdue sweep notifies 20,000 villages in one statement."""
+    pairs = bindparam("recipients", json.dumps([[u, k] for u, k in zip(unit_ids, keys, strict=True)]))
     if dialect == "postgresql":
-        pairs = func.unnest(
-            cast(bindparam("recipient_units", unit_ids), ARRAY(Integer)),
-            cast(bindparam("recipient_keys", keys), ARRAY(Text)),
-        ).table_valued("unit_id", "key")
-        pairs = pairs.render_derived(name="recipients")
-        return pairs, pairs.c.unit_id, pairs.c.key
-    rows = func.json_each(bindparam("recipients", json.dumps([[u, k] for u, k in zip(unit_ids, keys, strict=True)])))
-    rows = rows.table_valued("value").alias("recipients")
+        rows = func.json_array_elements(cast(pairs, JSON)).table_valued("value").alias("recipients")
+        return rows, cast(rows.c.value.op("->>")(0), Integer), rows.c.value.op("->>")(1)
+    rows = func.json_each(pairs).table_valued("value").alias("recipients")
     return rows, cast(func.json_extract(rows.c.value, "$[0]"), Integer), func.json_extract(rows.c.value, "$[1]")
 
 

@@ -150,6 +150,8 @@ def http_scenarios(ids: dict) -> list[dict]:
         {"name": "board /home as bb", "path": "/home", "as": "bb", "group": "auth"},
         {"name": "application page as bb", "path": focus, "as": "bb", "group": "auth"},
         {"name": "village /home", "path": "/home", "as": "village", "group": "auth"},
+        # A signed-in page that reads nothing but the account: what every signed-in page costs.
+        {"name": "settings page as bb (signed-in floor)", "path": "/settings", "as": "bb", "group": "auth_floor"},
         {"name": "hello (ceiling, again)", "path": HELLO_PATH},
     ]
 

@@ -126,9 +126,9 @@ class ConsultationRequest(Base):
 
     __tablename__ = "consultation_requests"
     __table_args__ = (
-        UniqueConstraint("application_id", "round", "village_id", name="uq_consultation_requests_app_round_village"),
+        # Also the village's own lookups: its open requests, whether it was consulted on an application.
+        UniqueConstraint("village_id", "application_id", "round", name="uq_consultation_requests_village_app_round"),
         Index("ix_consultation_requests_app_township", "application_id", "round", "township_id", "status"),
-        Index("ix_consultation_requests_village_status", "village_id", "status"),
         Index(
             "ix_consultation_requests_pending_due",
             "due",
@@ -181,7 +181,11 @@ class TownshipFeedback(Base):
 
 
 class Notification(Base):
-    """An in-app notice to a unit. ``key`` makes a notice idempotent (the scheduler may retry)."""
+    """An in-app notice to a unit. ``key`` makes a notice idempotent (the scheduler may retry).
+
+    Like the audit trail it is a log without foreign keys (see migration 0007): ``notify`` writes
+    notices only for units that exist, and units and applications are never deleted.
+    """
 
     __tablename__ = "notifications"
     __table_args__ = (
@@ -196,9 +200,9 @@ class Notification(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    unit_id: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(40))
-    application_id: Mapped[int | None] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"), index=True)
+    application_id: Mapped[int | None] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str | None] = mapped_column(Text)
     key: Mapped[str | None] = mapped_column(String(200), unique=True)

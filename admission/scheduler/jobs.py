@@ -87,9 +87,12 @@ def send_reminders(session: Session, now: dt.datetime) -> str:
 def mark_overdue(session: Session, now: dt.datetime) -> str:
     """Rows past their due date become overdue; each unit is told, the secretariat gets one digest."""
     today = _today(now)
-    marked: list[tuple[str, int, int, int]] = []
-    # Per application, the townships of its requests now overdue: their counts change.
+    # Per application: the notice key of each unit whose row is now overdue (the row and its due
+    # date, so that a row extended and overdue again is told again), and the townships whose
+    # villages' requests are among them (their counts change).
+    keys: dict[int, dict[int, str]] = defaultdict(dict)
     townships: dict[int, list[tuple[int]]] = defaultdict(list)
+    marked = 0
     for model, state, unit_column, _what in STAGE_ROWS:
         ids = _open_rows(model, state).with_only_columns(model.id).where(model.status == "pending", model.due < today)
         township = ConsultationRequest.township_id if model is ConsultationRequest else null()
@@ -100,44 +103,43 @@ def mark_overdue(session: Session, now: dt.datetime) -> str:
             .returning(model.id, unit_column, model.application_id, model.due, township)
             .execution_options(synchronize_session=False)
         ).all()
+        marked += len(rows)
+        prefix = f"overdue:{model.__tablename__}:"
         for row_id, unit_id, app_id, due, township_id in rows:
-            marked.append((model.__tablename__, f"{row_id}:{due}", unit_id, app_id))
+            keys[app_id][unit_id] = f"{prefix}{row_id}:{due}"
             if township_id is not None:
                 townships[app_id].append((township_id,))
     if not marked:
         return "逾期：无"
-    by_application: dict[int, list] = defaultdict(list)
-    for table, row_id, unit_id, app_id in marked:
-        by_application[app_id].append((table, row_id, unit_id))
     # The digest names at most 20 units per application: only those names are read.
-    shown = {u for rows in by_application.values() for _, _, u in rows[:DIGEST_NAMES]}
+    shown = {u for units in keys.values() for u in list(units)[:DIGEST_NAMES]}
     names = dict(session.execute(select(Unit.id, Unit.name).where(Unit.id.in_(shown))).all())
     digest = []
-    for app_id, rows in sorted(by_application.items()):
+    for app_id, unit_keys in sorted(keys.items()):
         application = session.get(Application, app_id)
         stages.adjust_counts(session, application, stages.count_changes(townships.get(app_id, []), "overdue"))
         notify(
-            session, [u for _, _, u in rows], kind="overdue", application=application,
-            keys={u: f"overdue:{t}:{r}" for t, r, u in rows},
+            session, list(unit_keys), kind="overdue", application=application, keys=unit_keys,
             title=OVERDUE_TITLES.get(application.state, OVERDUE_TITLES["preliminary_review"]).format(
                 title=application_title(application)
             ),
         )  # fmt: skip
-        listed = "、".join(names[u] for _, _, u in rows[:DIGEST_NAMES])
-        more = f" 等 {len(rows)} 个单位" if len(rows) > DIGEST_NAMES else ""
+        listed = "、".join(names[u] for u in list(unit_keys)[:DIGEST_NAMES])
+        more = f" 等 {len(unit_keys)} 个单位" if len(unit_keys) > DIGEST_NAMES else ""
         digest.append(f"{application_title(application)}：{listed}{more}")
         audit.record(
             session, actor="system", entity="application", entity_id=app_id, application_id=app_id,
             action="mark_overdue", from_state=application.state, to_state=application.state,
-            changes={"overdue": len(rows)}, now=now,
+            changes={"overdue": len(unit_keys)}, now=now,
         )  # fmt: skip
-    fingerprint = hashlib.sha1(",".join(f"{t}:{r}" for t, r, _, _ in sorted(marked)).encode()).hexdigest()[:16]
+    every_key = sorted(k for unit_keys in keys.values() for k in unit_keys.values())
+    fingerprint = hashlib.sha1(",".join(every_key).encode()).hexdigest()[:16]
     notify(
         session, units_with_role(session, "secretariat"), kind="overdue_digest",
-        title=f"逾期汇总（{today.isoformat()}）：{len(marked)} 项未按期答复", body="\n".join(digest),
+        title=f"逾期汇总（{today.isoformat()}）：{marked} 项未按期答复", body="\n".join(digest),
         key=f"overdue_digest:{fingerprint}",
     )  # fmt: skip
-    return f"逾期：标记 {len(marked)} 项，涉及 {len(by_application)} 份申请"
+    return f"逾期：标记 {marked} 项，涉及 {len(keys)} 份申请"
 
 
 def close_finished_consultations(session: Session, now: dt.datetime) -> str:

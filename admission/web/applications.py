@@ -163,6 +163,22 @@ def view_application(application_id: int):
     session = get_session()
     application = _load(application_id)
     actions = allowed_actions(session, current_user, application)
+    day = today()
+    # What the viewer sees and may do differs by unit (a township sees its own villages); the
+    # meetings a forward can cite are not the application's own events, but every change's.
+    key = ("application", application.id, *fragments.application_version(application.id), current_user.unit_id, day)
+    if "forward" in actions:
+        key += (fragments.data_version(),)
+    body = fragments.render(
+        key,
+        "web/application/_body.html",
+        lambda: _actions(session, application, actions, day) | _record(session, application, day),
+    )
+    return render_template("web/application.html", application=application, body=body)
+
+
+def _actions(session, application: Application, actions: list[str], day) -> dict:
+    """The forms of the actions this viewer may take now, with what they offer to choose from."""
     member_units = []
     if "start_preliminary_review" in actions:
         ids = units_with_role(session, "member_unit")
@@ -172,17 +188,11 @@ def view_application(application_id: int):
         if "forward" in actions
         else []
     )
-    day = today()
-    # What the viewer sees of the record differs by unit (a township sees its own villages).
-    record = fragments.render(
-        ("application", application.id, *fragments.application_version(application.id), current_user.unit_id, day),
-        "web/application/_record.html", lambda: _record(session, application, day),
-    )  # fmt: skip
-    return render_template(
-        "web/application.html", application=application, actions=actions, labels=ACTION_LABELS,
-        member_units=member_units, meetings=meetings, today=day, can_edit=access.can_edit(current_user, application),
-        own_answer=stages.own_answer(session, current_user, application, actions), record=record,
-    )  # fmt: skip
+    return {
+        "actions": actions, "labels": ACTION_LABELS, "member_units": member_units, "meetings": meetings,
+        "can_edit": access.can_edit(current_user, application), "today": day,
+        "own_answer": stages.own_answer(session, current_user, application, actions),
+    }  # fmt: skip
 
 
 def _record(session, application: Application, day) -> dict:
