@@ -94,11 +94,17 @@ def mark_overdue(session: Session, now: dt.datetime) -> str:
     townships: dict[int, list[tuple[int]]] = defaultdict(list)
     marked = 0
     for model, state, unit_column, _what in STAGE_ROWS:
-        ids = _open_rows(model, state).with_only_columns(model.id).where(model.status == "pending", model.due < today)
         township = ConsultationRequest.township_id if model is ConsultationRequest else null()
+        # UPDATE ... FROM applications: the open stage's pending rows past due, found by application.
         rows = session.execute(
             update(model)
-            .where(model.id.in_(ids.scalar_subquery()), model.status == "pending")
+            .where(
+                model.application_id == Application.id,
+                model.round == Application.round,
+                Application.state == state,
+                model.status == "pending",
+                model.due < today,
+            )
             .values(status="overdue")
             .returning(model.id, unit_column, model.application_id, model.due, township)
             .execution_options(synchronize_session=False)
