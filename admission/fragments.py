@@ -54,10 +54,10 @@ def render(key: tuple, template: str, context: Callable[[], dict]) -> Markup:
     the viewer where what it sees differs by viewer, the local date where due dates are shown.
     ``context`` is called only when the fragment has to be rendered.
     """
-    return cached(key, lambda: render_template(template, csrf_token=lambda: TOKEN, **context()))
 
+    def produce() -> str:
+        return render_template(template, csrf_token=lambda: TOKEN, **context())
 
-def cached(key: tuple, produce: Callable[[], str]) -> Markup:
     if not current_app.config["FRAGMENT_CACHE"]:
         html = produce()
     else:
@@ -66,6 +66,4 @@ def cached(key: tuple, produce: Callable[[], str]) -> Markup:
         if html is None:
             html = produce()
             _cache().put(key, html)
-    if TOKEN in html:
-        html = html.replace(TOKEN, generate_csrf())
-    return Markup(html)
+    return Markup(html.replace(TOKEN, generate_csrf()) if TOKEN in html else html)

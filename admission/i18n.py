@@ -5,8 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, g, has_app_context, has_request_context, request
-from flask_babel import Babel, get_locale, get_translations
-from flask_babel.speaklater import LazyString
+from flask_babel import Babel, LazyString, get_locale, get_translations
 
 LOCALES = ("zh_Hans_CN", "en")
 # The catalogue (messages.pot, en/LC_MESSAGES/messages.po and .mo); see babel.cfg for extraction.

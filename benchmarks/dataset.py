@@ -493,7 +493,7 @@ def build(app, scale_name: str, log=print) -> Built:
             .execution_options(synchronize_session=False)
         ).all()  # fmt: skip
         _audit_replies(session, p4.id, answered, {uid: code for code, uid in units["unit_ids"].items()}, now)
-        stages.adjust_counts(session, p4, stages.count_changes([(t,) for _v, t, _o in answered], "replied"))
+        stages.adjust_counts(session, p4, stages.count_changes([t for _v, t, _o in answered], "replied"))
         session.commit()
         built.phases["operations_s"] = round(time.perf_counter() - started, 2)
         performed = {"draft": 1, "submitted": 1, "preliminary_review": 1, "consultation": 1, "approved": 1}

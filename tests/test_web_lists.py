@@ -110,3 +110,12 @@ def test_a_wide_consultation_shows_the_townships_furthest_behind(demo_app, small
     assert sorted(r.find("td").text for r in full.find("tbody").find_all("tr")) == ["县级社区专管机构", "猗氏镇"]
     not_consulted = submitted(api, factories.admission())
     assert bb.get(f"/applications/{not_consulted}/consultation").status_code == 404
+
+
+def test_a_page_number_that_names_no_page_is_404_however_large(demo_app):
+    api = Api(demo_app)
+    app_id = submitted(api, factories.admission())
+    bb = signed_in(demo_app, "bb")
+    for page in ("0", "-1", "99999999999999999999999"):
+        for url in ("/board/submitted", "/home/member_unit", f"/applications/{app_id}/history"):
+            assert bb.get(f"{url}?page={page}").status_code == 404, (url, page)

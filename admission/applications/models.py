@@ -155,7 +155,7 @@ class ConsultationRequest(Base):
 class TownshipFeedback(Base):
     """A township's written feedback to the joint meeting on its villages' replies.
 
-    It also keeps the counts of its villages' requests (see ``stages.count_replies``), so that
+    It also keeps the counts of its villages' requests (see ``stages.adjust_counts``), so that
     progress is read from a few hundred rows, not counted over 20,000 requests per page view.
     """
 

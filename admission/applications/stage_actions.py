@@ -142,7 +142,7 @@ def extend_deadline(session, account, application, body, now):
         extended = update(model).where(*condition).values(due=due, status="pending")
         if model is ConsultationRequest:
             # Requests that were overdue are open again: their townships count them no longer.
-            reopened = session.execute(
+            reopened = session.scalars(
                 extended.where(model.status == "overdue").returning(model.township_id)
                 .execution_options(synchronize_session=False)
             ).all()  # fmt: skip

@@ -95,10 +95,10 @@ def adjust_counts(session: Session, application: Application, deltas: dict[int, 
     )  # fmt: skip
 
 
-def count_changes(rows, count: str, sign: int = 1) -> dict[int, dict[str, int]]:
-    """Deltas for ``rows`` of (township id, ...) that each moved into (sign 1) or out of ``count``."""
+def count_changes(township_ids, count: str, sign: int = 1) -> dict[int, dict[str, int]]:
+    """Deltas for requests, one per township id given, that each moved into (sign 1) or out of ``count``."""
     deltas: dict[int, dict[str, int]] = {}
-    for township_id, *_rest in rows:
+    for township_id in township_ids:
         delta = deltas.setdefault(township_id, {count: 0})
         delta[count] += sign
     return deltas
@@ -116,7 +116,7 @@ def mark_overdue(session: Session, model, application: Application) -> int:
     statement = update(model).where(_pending(model, application)).values(status="overdue")
     if model is not ConsultationRequest:
         return session.execute(statement.execution_options(synchronize_session=False)).rowcount
-    marked = session.execute(
+    marked = session.scalars(
         statement.returning(ConsultationRequest.township_id).execution_options(synchronize_session=False)
     ).all()
     adjust_counts(session, application, count_changes(marked, "overdue"))

@@ -91,7 +91,7 @@ def mark_overdue(session: Session, now: dt.datetime) -> str:
     # date, so that a row extended and overdue again is told again), and the townships whose
     # villages' requests are among them (their counts change).
     keys: dict[int, dict[int, str]] = defaultdict(dict)
-    townships: dict[int, list[tuple[int]]] = defaultdict(list)
+    townships: dict[int, list[int]] = defaultdict(list)
     marked = 0
     for model, state, unit_column, _what in STAGE_ROWS:
         township = ConsultationRequest.township_id if model is ConsultationRequest else null()
@@ -114,7 +114,7 @@ def mark_overdue(session: Session, now: dt.datetime) -> str:
         for row_id, unit_id, app_id, due, township_id in rows:
             keys[app_id][unit_id] = f"{prefix}{row_id}:{due}"
             if township_id is not None:
-                townships[app_id].append((township_id,))
+                townships[app_id].append(township_id)
     if not marked:
         return "逾期：无"
     # The digest names at most 20 units per application: only those names are read.

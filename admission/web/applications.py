@@ -19,7 +19,7 @@ from admission.applications.workflow import TRANSITIONS, WorkflowError
 from admission.db import get_session
 from admission.i18n import gettext as _
 from admission.notifications import units_with_role
-from admission.web import blueprint
+from admission.web import blueprint, paging
 from admission.web.forms import ApplicationForm, body_to_formdata, findings_by_field, form_to_body
 from admission.web.home import today
 
@@ -246,15 +246,11 @@ def application_consultation(application_id: int):
 @login_required
 def application_history(application_id: int):
     application = _load(application_id)
-    page = request.args.get("page", 1, type=int)
-    if page < 1:
-        abort(404)
+    page = paging.requested_page()
     events, total = access.visible_history(
         get_session(), current_user, application, limit=HISTORY_PAGE, offset=(page - 1) * HISTORY_PAGE
     )
-    pages = max(1, -(-total // HISTORY_PAGE))
-    if page > pages:
-        abort(404)
+    pages = paging.page_count(total, HISTORY_PAGE, page)
     return render_template(
         "web/application_history.html", application=application, history=events, total=total, page=page,
         pages=pages,

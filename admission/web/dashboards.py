@@ -7,7 +7,6 @@ of a section is on its own paginated page.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass
 
 from sqlalchemy import Select, func, select
@@ -26,10 +25,6 @@ PAGE_SIZE = 50
 class Section:
     items: list
     total: int
-
-
-def days_left(due: dt.date | None, today: dt.date) -> int | None:
-    return (due - today).days if due else None
 
 
 def _rows(session: Session, query: Select, limit: int | None, offset: int) -> tuple[list, int]:

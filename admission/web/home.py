@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, render_template, request
+from flask import abort, current_app, g, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
@@ -11,7 +11,7 @@ from admission.applications import access
 from admission.applications.models import Notification
 from admission.db import get_session
 from admission.i18n import lazy_gettext as _l
-from admission.web import blueprint, board, dashboards
+from admission.web import blueprint, board, dashboards, paging
 from admission.workdays import local_today
 from catalogue.db import utcnow
 
@@ -61,20 +61,6 @@ def home():
     return render_template("web/home.html", parts=parts, titles=SECTION_TITLES)
 
 
-def _page_number() -> int:
-    page = request.args.get("page", 1, type=int)
-    if page < 1:
-        abort(404)
-    return page
-
-
-def _pages(total: int, size: int, page: int) -> int:
-    pages = max(1, -(-total // size))
-    if page > pages:
-        abort(404)
-    return pages
-
-
 @blueprint.get("/home/<name>")
 @login_required
 def home_section(name: str):
@@ -84,10 +70,10 @@ def home_section(name: str):
     roles, read = dashboards.SECTIONS[name]
     if not current_user.has_role(*roles):
         abort(403)
-    page = _page_number()
+    page = paging.requested_page()
     size = dashboards.PAGE_SIZE
     section = read(get_session(), current_user, limit=size, offset=(page - 1) * size)
-    pages = _pages(section.total, size, page)
+    pages = paging.page_count(section.total, size, page)
     return render_template(
         "web/home_section.html", name=name, section=section, titles=SECTION_TITLES, page=page, pages=pages,
         today=today(),
@@ -102,9 +88,9 @@ def board_stage(stage: str):
         abort(404)
     if not current_user.has_role(*access.OVERSIGHT):
         abort(403)
-    page = _page_number()
+    page = paging.requested_page()
     items, total = board.stage_page(get_session(), stage, page)
-    pages = _pages(total, board.PAGE_SIZE, page)
+    pages = paging.page_count(total, board.PAGE_SIZE, page)
     return render_template(
         "web/board_stage.html", stage=stage, items=items, total=total, page=page, pages=pages, today=today()
     )
