@@ -7,6 +7,8 @@ from pathlib import Path
 from flask import Flask, g, request
 from sqlalchemy.exc import OperationalError
 
+from admission.errors import BadRequest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -17,7 +19,7 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(Path(__file__).parent / "static"),
         instance_relative_config=True,
     )
-    from admission.config import load_config
+    from admission.core.config import load_config
 
     app.config.update(load_config(app.instance_path, config))
     app.json.ensure_ascii = False
@@ -27,7 +29,8 @@ def create_app(config: dict | None = None) -> Flask:
 
     immutability.install()
 
-    from admission import auth, db, formatting, i18n
+    from admission.accounts import auth
+    from admission.core import db, formatting, i18n
 
     db.init_app(app)
     auth.init_app(app)
@@ -70,9 +73,7 @@ def create_app(config: dict | None = None) -> Flask:
     def _refuse_nul():
         # PostgreSQL cannot store NUL characters; a URL carrying one names nothing.
         if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
-            from admission.errors import ApiError
-
-            raise ApiError(400, "地址中不能含有空字符")
+            raise BadRequest("地址中不能含有空字符")
 
     @app.after_request
     def _finish_transaction(response):

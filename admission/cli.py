@@ -10,7 +10,7 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from admission.db import get_engine, get_session
+from admission.core.db import get_engine, get_session
 
 
 def _create_app():
@@ -36,8 +36,8 @@ def register_cli(app) -> None:
 @with_appcontext
 def init(demo: bool, password: str | None):
     """创建或升级数据库结构，并在没有任何版本时载入第 1 版清单。"""
-    from admission import migrate
     from admission.releases import operations as release_ops
+    from admission.runtime import migrate
 
     Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
     migrate.upgrade(get_engine())
@@ -69,7 +69,7 @@ def init(demo: bool, password: str | None):
 @with_appcontext
 def serve(host: str, port: int, threads: int, no_scheduler: bool):
     """用生产级 WSGI 服务器（waitress）提供网页和 API。"""
-    from admission.server import serve as serve_app
+    from admission.runtime.server import serve as serve_app
 
     app = current_app._get_current_object()
     scheduler = None
@@ -134,12 +134,13 @@ def catalogue_import(file: Path, title, document_number, effective_on):
 @with_appcontext
 def catalogue_export(version, fmt: str, output: Path):
     """导出一个版本的清单。"""
+    from admission.errors import NotFound
     from admission.releases import operations as release_ops
 
     session = get_session()
     try:
         data = release_ops.export_release(session, version, fmt)
-    except LookupError as exc:
+    except NotFound as exc:
         click.echo(str(exc), err=True)
         sys.exit(1)
     output.write_bytes(data)
@@ -197,7 +198,8 @@ def users_create(username: str, unit_code: str, password: str | None):
     """为单位新增一个账号。"""
     import secrets
 
-    from admission.accounts.operations import AccountError, create_account
+    from admission.accounts.operations import create_account
+    from admission.errors import DomainError
 
     session = get_session()
     generated = password is None
@@ -205,7 +207,7 @@ def users_create(username: str, unit_code: str, password: str | None):
     try:
         create_account(session, username, unit_code, password, actor="cli")
         session.commit()
-    except AccountError as exc:
+    except DomainError as exc:
         session.rollback()
         click.echo(f"未能创建账号：{exc}", err=True)
         sys.exit(1)
@@ -219,7 +221,7 @@ def users_create(username: str, unit_code: str, password: str | None):
 @with_appcontext
 def backup_command(file: Path):
     """备份整个数据库（SQLite 在线备份；PostgreSQL 调用 pg_dump）。"""
-    from admission.backup import BackupError, backup
+    from admission.runtime.backup import BackupError, backup
 
     try:
         backup(get_engine(), file)
@@ -235,8 +237,8 @@ def backup_command(file: Path):
 @with_appcontext
 def restore_command(file: Path, yes: bool):
     """用备份替换数据库的全部内容（请先停止服务）。"""
-    from admission.audit import verify
-    from admission.backup import BackupError, restore
+    from admission.core.audit import verify
+    from admission.runtime.backup import BackupError, restore
 
     if not yes and not click.confirm("将用备份替换当前数据库的全部内容，确认？"):
         sys.exit(1)
@@ -262,7 +264,7 @@ def audit():
 @with_appcontext
 def audit_verify():
     """校验审计记录的哈希链；损坏时以状态 1 退出并指出第一条有问题的记录。"""
-    from admission.audit import verify
+    from admission.core.audit import verify
 
     result = verify(get_session())
     if result["ok"]:

@@ -1,4 +1,10 @@
-"""Errors as users see them: JSON with a Chinese message under /api/, a page elsewhere."""
+"""The domain's error vocabulary, and the one place where errors become HTTP answers.
+
+Operations and access checks raise these (as CKAN's logic layer raises NotFound, NotAuthorized and
+ValidationError); no controller translates them. Under /api/ they become API.md's JSON error body,
+elsewhere an error page. The catalogue package (no Flask) keeps its own errors; they are mapped here
+too.
+"""
 
 from __future__ import annotations
 
@@ -38,17 +44,91 @@ CODES = {
 }
 
 
-class ApiError(Exception):
-    """An error a view raises to answer with API.md's error body."""
+class DomainError(Exception):
+    """A request the service refuses, with a message in Chinese for the person who made it."""
+
+    status = 400
+
+    def __init__(self, message: str | None = None, *, code: str | None = None, details: dict | None = None):
+        self.message = str(message) if message else MESSAGES[self.status]
+        super().__init__(self.message)
+        self.code = code or CODES[self.status]
+        self.details = details or {}
+
+
+class BadRequest(DomainError):
+    status = 400
+
+
+class Unauthorized(DomainError):
+    status = 401
+
+
+class Forbidden(DomainError):
+    status = 403
+
+
+class NotFound(DomainError):
+    status = 404
+
+
+class Conflict(DomainError):
+    """Not allowed in the current state; ``code`` names what blocks (e.g. ``review_not_passed``)."""
+
+    status = 409
+
+
+class PreconditionFailed(DomainError):
+    status = 412
+
+
+class TooLarge(DomainError):
+    status = 413
+
+
+class UnsupportedMediaType(DomainError):
+    status = 415
+
+
+class Invalid(DomainError):
+    """Invalid input: ``fields`` maps a field path to its message; ``findings`` are screening results."""
+
+    status = 422
 
     def __init__(
-        self, status: int, message: str | None = None, *, code: str | None = None, details: dict | None = None
+        self,
+        message: str | None = None,
+        *,
+        code: str | None = None,
+        fields: dict | None = None,
+        findings: list | None = None,
+        details: dict | None = None,
     ):
-        super().__init__(message or MESSAGES.get(status, ""))
-        self.status = status
-        self.message = message or MESSAGES.get(status, "请求失败")
-        self.code = code or CODES.get(status, "error")
-        self.details = details or {}
+        details = dict(details or {})
+        if fields is not None:
+            details["fields"] = fields
+        if findings is not None:
+            details["findings"] = findings
+        super().__init__(message, code=code, details=details)
+
+    @property
+    def fields(self) -> dict:
+        return self.details.get("fields") or {}
+
+
+class TooManyRequests(DomainError):
+    status = 429
+
+    def __init__(self, message: str | None = None, *, retry_after: int = 60, **kwargs):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+
+class Unavailable(DomainError):
+    status = 503
+
+
+BY_STATUS = {cls.status: cls for cls in DomainError.__subclasses__()}
 
 
 def error_body(status: int, message: str, code: str, details: dict | None = None):
@@ -61,36 +141,58 @@ def _wants_json() -> bool:
     return request.path.startswith("/api/")
 
 
+def _answer(status: int, message: str, code: str, details: dict | None = None):
+    if _wants_json():
+        return error_body(status, message, code, details)
+    page = render_template("errors/error.html", status=status, message=message)
+    return current_app.make_response((page, status))
+
+
+def _from_catalogue(exc: Exception) -> DomainError:
+    """The catalogue package's own errors, as the domain vocabulary names them."""
+    from catalogue.immutability import ReleaseImmutableError
+    from catalogue.layout import LayoutError
+    from catalogue.records import RecordError
+    from catalogue.releases import ReleaseError
+
+    if isinstance(exc, RecordError | LayoutError):
+        return Invalid(str(exc))
+    if isinstance(exc, ReleaseError | ReleaseImmutableError):
+        return Conflict(str(exc))
+    raise TypeError(exc)
+
+
 def database_unavailable(exc: OperationalError):
     """The database is unreachable (restarting, network): a clean 503 the client may retry; the
     pool pre-pings, so the first request after recovery gets a live connection."""
     current_app.logger.warning("database unavailable: %s", exc.orig)
-    message = MESSAGES[503]
-    if _wants_json():
-        response = error_body(503, message, CODES[503])
-    else:
-        response = current_app.make_response((render_template("errors/error.html", status=503, message=message), 503))
+    response = _answer(503, MESSAGES[503], CODES[503])
     response.headers["Retry-After"] = "5"
     return response
 
 
 def register_error_handlers(app: Flask) -> None:
-    @app.errorhandler(ApiError)
-    def _api_error(exc: ApiError):
-        if _wants_json():
-            return error_body(exc.status, exc.message, exc.code, exc.details)
-        return render_template("errors/error.html", status=exc.status, message=exc.message), exc.status
+    from catalogue.immutability import ReleaseImmutableError
+    from catalogue.layout import LayoutError
+    from catalogue.records import RecordError
+    from catalogue.releases import ReleaseError
+
+    @app.errorhandler(DomainError)
+    def _domain_error(exc: DomainError):
+        response = _answer(exc.status, exc.message, exc.code, exc.details)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+
+    for catalogue_error in (RecordError, LayoutError, ReleaseError, ReleaseImmutableError):
+        app.register_error_handler(catalogue_error, lambda exc: _domain_error(_from_catalogue(exc)))
 
     app.register_error_handler(OperationalError, database_unavailable)
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
-        message = MESSAGES.get(status, exc.name)
-        if _wants_json():
-            response = error_body(status, message, CODES.get(status, "error"))
-        else:
-            response = app.make_response((render_template("errors/error.html", status=status, message=message), status))
+        response = _answer(status, MESSAGES.get(status, exc.name), CODES.get(status, "error"))
         for header in ("Allow", "Retry-After"):
             if exc.get_response().headers.get(header):
                 response.headers[header] = exc.get_response().headers[header]

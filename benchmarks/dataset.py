@@ -8,7 +8,7 @@ province: 300 townships, 20,000 villages and communities, 30 member units; the s
           (400,000 consultation requests, most with replies).
 
 How the rows are made (the results say so too):
-- schema: ``admission.migrate.upgrade``; release 1: ``releases.operations.load_initial_release``;
+- schema: ``admission.runtime.migrate.upgrade``; release 1: ``releases.operations.load_initial_release``;
 - units, unit roles, accounts: bulk INSERT, one shared password hash (as ``accounts.demo`` does);
 - release 2: 40 approved admissions written in bulk, then ``assemble_release`` and
   ``publish_assembled_release`` (the project's release operations, which move each application to
@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import case, func, select, text, update
 
-from admission import audit, migrate
 from admission.accounts.models import Account, Unit, UnitRole
 from admission.accounts.operations import hash_password
 from admission.applications import operations as ops
@@ -46,10 +45,12 @@ from admission.applications.models import (
     Review,
     TownshipFeedback,
 )
-from admission.audit import AuditEvent
-from admission.db import get_engine, get_session
+from admission.core import audit
+from admission.core.audit import AuditEvent
+from admission.core.clock import add_working_days, local_today
+from admission.core.db import get_engine, get_session
 from admission.releases import operations as release_ops
-from admission.workdays import add_working_days, local_today
+from admission.runtime import migrate
 from catalogue.records import normalise_duty
 from catalogue.releases import current_release, release_records
 
@@ -433,7 +434,7 @@ def build(app, scale_name: str, log=print) -> Built:
         writer.flush_stage_rows()
         _sync_sequences(session)
         release = release_ops.assemble_release(
-            session, actor="bb", actor_unit="bb", title=None, document_number=f"临编办发〔{today.year}〕2号",
+            session, bb, title=None, document_number=f"临编办发〔{today.year}〕2号",
             effective_on=today - dt.timedelta(days=30), application_ids=release2,
         )  # fmt: skip
         release_ops.publish_assembled_release(session, bb, release.version, now=now)
@@ -623,7 +624,7 @@ def counts(session) -> dict:
         .where(Application.state == "consultation")
     )  # fmt: skip
     by_state = dict(session.execute(select(Application.state, func.count()).group_by(Application.state)).all())
-    from admission.applications.models import Notification
+    from admission.notifications.models import Notification
     from catalogue.models import Release
     from catalogue.releases import current_release, release_records
 

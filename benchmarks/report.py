@@ -238,7 +238,7 @@ def write_markdown(document: dict, path: str) -> None:
         "",
         "## HTTP: throughput and latency at 16 concurrent connections",
         "",
-        "waitress, 8 threads, in its own process (`benchmarks/serve.py`, the same `admission.server.serve` "
+        "waitress, 8 threads, in its own process (`benchmarks/serve.py`, the same `admission.runtime.server.serve` "
         "call as `admission serve`, without the in-process scheduler); the load generator (`benchmarks/load.py`, asyncio, one keep-alive connection per "
         "client) in another process. Each scenario: 1 s warm-up, then the measured window. The ceiling "
         "is a bare `hello` route added to the same app object by `benchmarks/app_wrapper.py`; it is "
@@ -296,7 +296,7 @@ def write_markdown(document: dict, path: str) -> None:
         "",
         "## Datasets",
         "",
-        "How the rows were made (see `benchmarks/dataset.py`): schema by `admission.migrate.upgrade`; release 1 "
+        "How the rows were made (see `benchmarks/dataset.py`): schema by `admission.runtime.migrate.upgrade`; release 1 "
         "by `load_initial_release`; units, unit roles and accounts by bulk INSERT (one shared password hash); "
         "release 2 by `assemble_release` + `publish_assembled_release` over 40 approved admissions that were "
         "bulk-inserted; 5 applications end to end through `operations.create_application` / `perform` "

@@ -2,7 +2,7 @@
 
     python benchmarks/serve.py --database-url URL --port PORT [--threads 8]
 
-Same call as ``admission serve`` (``admission.server.serve``: waitress with 8 threads), without the
+Same call as ``admission serve`` (``admission.runtime.server.serve``: waitress with 8 threads), without the
 in-process scheduler (``--no-scheduler``, the multi-worker production layout): a background sweep
 would otherwise change the data under measurement every minute.
 """
@@ -19,7 +19,7 @@ sys.path.insert(1, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from app_wrapper import build_app  # noqa: E402
 
-from admission.server import serve  # noqa: E402
+from admission.runtime.server import serve  # noqa: E402
 
 
 def main() -> None:

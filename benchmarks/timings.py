@@ -19,8 +19,8 @@ from admission.accounts.models import Account, Unit
 from admission.applications import operations as ops
 from admission.applications import stages
 from admission.applications.models import Application, ConsultationRequest, TownshipFeedback
-from admission.db import get_engine, get_session
-from admission.workdays import add_working_days, local_today
+from admission.core.clock import add_working_days, local_today
+from admission.core.db import get_engine, get_session
 
 # --------------------------------------------------------------------------- SQL accounting
 
@@ -120,7 +120,7 @@ def page_profiles(app, pages: list[dict], password: str, repeats: int = 3) -> di
     miss) and once more from the cache; signed-in pages likewise with their rendered fragments
     forgotten (the first view after a change) and then kept.
     """
-    from admission.caching import LRUCache
+    from admission.core.caching import LRUCache
 
     engine = app.extensions["admission.engine"]
     clients = {}
@@ -285,7 +285,7 @@ def release(app, application_ids: list[int], repeats: int = 3) -> dict:
             with sql_log(get_engine()) as log:
                 started = time.perf_counter()
                 draft = release_ops.assemble_release(
-                    session, actor="bb", actor_unit="bb", title=None, document_number="临编办发〔2026〕9号",
+                    session, bb, title=None, document_number="临编办发〔2026〕9号",
                     effective_on=None, application_ids=application_ids,
                 )  # fmt: skip
                 session.flush()
@@ -311,7 +311,7 @@ def release(app, application_ids: list[int], repeats: int = 3) -> dict:
 
 def diff(app, old: int, new: int, repeats: int = 5) -> dict:
     """Both releases read and compared, as the public diff page and API do (uncached)."""
-    from admission import catalogue_views as cv
+    from admission.releases import queries as cv
 
     runs = []
     for _ in range(repeats):

@@ -22,7 +22,7 @@ def _include(obj, name, type_, reflected, compare_to):
 def run_migrations_online() -> None:
     connection = config.attributes.get("connection")
     if connection is None:
-        from admission.config import normalise_database_url
+        from admission.core.config import normalise_database_url
 
         engine = create_engine(normalise_database_url(os.environ["DATABASE_URL"]))
         with engine.begin() as conn:

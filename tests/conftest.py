@@ -17,8 +17,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from admission import create_app, migrate
-from admission.db import get_session
+from admission import create_app
+from admission.core.db import get_session
+from admission.runtime import migrate
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 _counter = itertools.count()
@@ -26,7 +27,7 @@ _counter = itertools.count()
 
 def _prepare(app, kind: str) -> None:
     with app.app_context():
-        from admission.db import get_engine
+        from admission.core.db import get_engine
         from admission.releases import operations as release_ops
 
         migrate.upgrade(get_engine())
@@ -101,7 +102,7 @@ class PostgresTemplates:
 @pytest.fixture(scope="session")
 def templates(tmp_path_factory):
     if PG_URL:
-        from admission.config import normalise_database_url
+        from admission.core.config import normalise_database_url
 
         registry = PostgresTemplates(normalise_database_url(PG_URL))
         yield registry
@@ -133,7 +134,7 @@ def make_app(templates, tmp_path):
     yield factory
     for app, url in made:
         with app.app_context():
-            from admission.db import get_engine
+            from admission.core.db import get_engine
 
             get_engine().dispose()
         templates.drop(url)

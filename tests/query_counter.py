@@ -5,7 +5,7 @@
     assert counted.count <= 12, counted.report()
 
 Every statement that reaches a cursor through the app's engine is counted, including the explicit
-``BEGIN`` that ``admission.db`` issues on SQLite (PostgreSQL begins implicitly, so the same request
+``BEGIN`` that ``admission.core.db`` issues on SQLite (PostgreSQL begins implicitly, so the same request
 counts one statement fewer there). Connection set-up (SQLite's PRAGMAs) and PostgreSQL's pool
 pre-ping go to the DBAPI directly and are not counted.
 """

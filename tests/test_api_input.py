@@ -21,7 +21,7 @@ import time_machine
 from sqlalchemy import inspect, text
 
 from admission.api.schemas import ACTION_SCHEMAS
-from admission.db import get_engine
+from admission.core.db import get_engine
 from tests import factories
 from tests.conftest import Api, _make_app
 

@@ -26,8 +26,8 @@ from sqlalchemy import select, update
 
 from admission.accounts import operations as account_ops
 from admission.accounts.models import Account
-from admission.db import get_session
-from admission.workdays import local_today
+from admission.core.clock import local_today
+from admission.core.db import get_session
 from tests import factories
 from tests.conftest import DEMO_PASSWORD, Api
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select
 
 from admission.applications.models import Application
-from admission.audit import AuditEvent
 from admission.cli import backup_command, restore_command
-from admission.db import get_session
+from admission.core.audit import AuditEvent
+from admission.core.db import get_session
 from tests import factories
 
 

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from admission.accounts.models import Account
 from admission.applications import operations as ops
-from admission.db import get_session
+from admission.core.db import get_session
 from tests import factories
 from tests.conftest import DEMO_PASSWORD
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import func, select, text
 
 from admission.accounts.models import Account, Unit
-from admission.audit import AuditEvent
 from admission.cli import audit_verify, catalogue_export, catalogue_import, init
-from admission.db import get_session
+from admission.core.audit import AuditEvent
+from admission.core.db import get_session
 from catalogue.models import Release
 
 

@@ -17,9 +17,9 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from admission.accounts.models import Unit
-from admission.applications.models import Notification
-from admission.db import get_session
-from admission.scheduler import mail
+from admission.core.db import get_session
+from admission.notifications.models import Notification
+from admission.notifications import outbox as mail
 from admission.scheduler.runner import tick
 from tests import factories
 from tests.test_procedure_api import file_and_submit
@@ -281,7 +281,7 @@ def test_a_unit_chooses_its_email_and_mode(api, demo_app):  # noqa: F811 - api i
     import re as _re
 
     from admission.accounts.models import Unit
-    from admission.db import get_session as _get_session
+    from admission.core.db import get_session as _get_session
     from tests.conftest import DEMO_PASSWORD
 
     ok = api.call("PUT", "/api/v1/me/email", "mzj", json={"email": "mzj@example.org", "mode": "digest"})

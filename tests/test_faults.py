@@ -34,8 +34,8 @@ import pytest
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from admission.config import normalise_database_url
-from admission.workdays import local_today
+from admission.core.clock import local_today
+from admission.core.config import normalise_database_url
 from tests import factories
 from tests.conftest import DEMO_PASSWORD, PG_URL
 
@@ -233,7 +233,7 @@ def issue_tokens(url: str, usernames) -> dict[str, str]:
     from admission import create_app
     from admission.accounts.models import Account
     from admission.accounts.operations import issue_token
-    from admission.db import get_engine, get_session
+    from admission.core.db import get_engine, get_session
 
     app = create_app({"DATABASE_URL": url, "SECRET_KEY": SECRET_KEY})
     with app.app_context():

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from admission.workdays import add_working_days
+from admission.core.clock import add_working_days
 from tests.test_scheduler import COMMUNITIES, api, at, clock, in_consultation  # noqa: F401
 from tests.test_web_pages import csrf_token, parse, signed_in
 

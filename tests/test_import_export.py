@@ -159,7 +159,7 @@ def test_pdf_export_keeps_the_chinese_text(app):
     from pypdf import PdfReader
 
     with app.app_context():
-        from admission.db import get_session
+        from admission.core.db import get_session
 
         data = release_ops.export_release(get_session(), 1, "pdf")
     reader = PdfReader(io.BytesIO(data))

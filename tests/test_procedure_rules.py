@@ -11,9 +11,9 @@ from sqlalchemy.exc import DatabaseError
 from admission.accounts.models import Account
 from admission.applications import operations as ops
 from admission.applications.models import Application
-from admission.applications.workflow import WorkflowError
-from admission.audit import AuditEvent
-from admission.db import get_session
+from admission.core.audit import AuditEvent
+from admission.core.db import get_session
+from admission.errors import DomainError
 from tests import factories
 from tests.test_procedure_api import approve, file_and_submit, through_consultation, through_review
 
@@ -113,7 +113,7 @@ def test_concurrent_submissions_exactly_one_wins(demo_app):
                 ops.perform(s, acc, application, "submit", {})
                 s.commit()
                 outcomes.append("ok")
-            except WorkflowError as exc:
+            except DomainError as exc:
                 s.rollback()
                 outcomes.append(str(exc.status))
 
@@ -131,7 +131,7 @@ def test_concurrent_submissions_exactly_one_wins(demo_app):
             select(AuditEvent).where(AuditEvent.application_id == app_id, AuditEvent.action == "submit")
         ).all()
         assert len(submits) == 1
-        from admission.audit import verify
+        from admission.core.audit import verify
 
         assert verify(s)["ok"]
 
@@ -147,7 +147,7 @@ def _tamper(app, is_postgres, *statements):
         for statement in statements:
             session.execute(text(statement))
         session.commit()
-        from admission.audit import verify
+        from admission.core.audit import verify
 
         return verify(session)
 

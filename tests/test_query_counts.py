@@ -31,7 +31,7 @@ from admission.accounts.models import Account, Unit
 from admission.applications import operations as ops
 from admission.applications import shared
 from admission.applications.models import Application
-from admission.db import get_engine, get_session
+from admission.core.db import get_engine, get_session
 from admission.releases import operations as release_ops
 from tests import factories
 from tests.conftest import DEMO_PASSWORD, _make_app
@@ -161,7 +161,7 @@ def build_county(app, bundles: int) -> dict:
             reviewers=REVIEWERS[: 3 * bundles], replies=_villages(session, 3 * bundles), feedback=TOWNSHIPS[:bundles],
         )  # fmt: skip
         release = release_ops.assemble_release(
-            session, actor="bb", actor_unit="bb", title=None, document_number="临编办发〔2026〕3号",
+            session, builder.accounts["bb"], title=None, document_number="临编办发〔2026〕3号",
             effective_on=None, application_ids=to_publish,
         )  # fmt: skip
         release_ops.publish_assembled_release(session, builder.accounts["bb"], release.version, now=builder.now)

@@ -15,8 +15,8 @@ from sqlalchemy import case, func, select
 
 from admission.accounts.models import Unit
 from admission.applications.models import ConsultationRequest, TownshipFeedback
-from admission.db import get_session
-from admission.workdays import add_working_days
+from admission.core.clock import add_working_days
+from admission.core.db import get_session
 from tests.conftest import Api
 from tests.test_scheduler import COMMUNITIES, api, at, clock, get, in_consultation, run  # noqa: F401
 

@@ -18,11 +18,12 @@ from sqlalchemy import func, select, update
 
 from admission.accounts import operations as account_ops
 from admission.accounts.models import Account, Unit
-from admission.applications.models import Application, Notification
-from admission.audit import AuditEvent
-from admission.db import get_session
+from admission.applications.models import Application
+from admission.core.audit import AuditEvent
+from admission.core.clock import add_working_days, is_working_day, subtract_working_days
+from admission.core.db import get_session
+from admission.notifications.models import Notification
 from admission.scheduler.runner import tick
-from admission.workdays import add_working_days, is_working_day, subtract_working_days
 from tests import factories
 from tests.conftest import DEMO_PASSWORD, Api
 from tests.test_procedure_api import file_and_submit
@@ -587,7 +588,7 @@ def test_a_tick_steps_aside_while_another_scheduler_holds_the_lock(api, is_postg
         pytest.skip("the advisory lock is PostgreSQL's; SQLite serialises writers instead")
     from sqlalchemy import text
 
-    from admission.db import get_engine
+    from admission.core.db import get_engine
     from admission.scheduler.runner import SCHEDULER_LOCK
 
     app = api.app

@@ -7,7 +7,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 import admission.models  # noqa: F401 - every table on the metadata
-from admission.db import get_engine
+from admission.core.db import get_engine
 from catalogue.db import Base
 
 

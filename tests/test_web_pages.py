@@ -20,7 +20,7 @@ from sqlalchemy import update
 
 from admission.accounts import operations as account_ops
 from admission.api.schemas import ACTION_SCHEMAS
-from admission.workdays import local_today
+from admission.core.clock import local_today
 from tests import factories
 from tests.conftest import DEMO_PASSWORD, Api, _make_app
 
@@ -205,7 +205,7 @@ def fast_password_hashing():
 
 def fast_passwords(app):
     from admission.accounts.models import Account
-    from admission.db import get_session
+    from admission.core.db import get_session
 
     with app.app_context():
         session = get_session()
@@ -330,7 +330,7 @@ def county(templates, tmp_path_factory, fast_password_hashing):
 
     yield SimpleNamespace(app=app, api=api, ids=ids, client=client)
     with app.app_context():
-        from admission.db import get_engine
+        from admission.core.db import get_engine
 
         get_engine().dispose()
     templates.drop(url)

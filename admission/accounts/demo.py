@@ -14,9 +14,9 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from admission import audit
 from admission.accounts.models import Account, Unit, UnitRole
 from admission.accounts.operations import hash_password
+from admission.core import audit
 
 
 @dataclass

@@ -11,8 +11,9 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from admission import audit
 from admission.accounts.models import WITH_ROLES, Account, ApiToken, LoginThrottle, Unit
+from admission.core import audit
+from admission.errors import Conflict, Invalid, TooManyRequests, Unauthorized
 from catalogue.db import utcnow
 
 MAX_FAILURES = 5
@@ -25,28 +26,28 @@ _hasher = PasswordHasher()
 _DUMMY_HASH = _hasher.hash("not-a-password")
 
 
-class AccountError(Exception):
-    """A refused account action; the message is for the user, in Chinese."""
+class LoginRefused(Unauthorized):
+    """Wrong credentials; the failure is counted, so the caller commits before answering."""
 
 
-class LoginRefused(AccountError):
-    def __init__(self, message: str, *, throttled: bool = False):
-        super().__init__(message)
-        self.throttled = throttled
+class LoginThrottled(TooManyRequests):
+    """Too many failures: no password is even checked until the delay has passed."""
 
 
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符")
+        raise Invalid(
+            f"密码至少需要 {MIN_PASSWORD_LENGTH} 个字符", fields={"password": f"至少 {MIN_PASSWORD_LENGTH} 个字符"}
+        )
     return _hasher.hash(password)
 
 
 def create_account(session: Session, username: str, unit_code: str, password: str, *, actor: str) -> Account:
     unit = session.scalars(select(Unit).where(Unit.code == unit_code)).first()
     if unit is None:
-        raise AccountError(f"没有编码为 {unit_code} 的单位")
+        raise Invalid(f"没有编码为 {unit_code} 的单位", fields={"unit": "没有该单位"})
     if session.scalars(select(Account).where(Account.username == username)).first():
-        raise AccountError(f"用户名 {username} 已存在")
+        raise Conflict(f"用户名 {username} 已存在", code="username_taken")
     account = Account(username=username, unit_id=unit.id, password_hash=hash_password(password))
     session.add(account)
     session.flush()
@@ -76,7 +77,7 @@ def authenticate(session: Session, username: str, password: str, *, now: dt.date
     throttle = _throttle_row(session, username, now)
     if throttle.locked_until and throttle.locked_until > now:
         minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginRefused(f"登录失败次数过多，请 {minutes} 分钟后再试", throttled=True)
+        raise LoginThrottled(f"登录失败次数过多，请 {minutes} 分钟后再试", retry_after=minutes * 60)
     account = session.scalars(select(Account).where(Account.username == username).options(WITH_ROLES)).unique().first()
     try:
         _hasher.verify(account.password_hash if account else _DUMMY_HASH, password or "")
@@ -140,9 +141,11 @@ def set_unit_email(session: Session, account: Account, email: str | None, mode: 
     """Where a unit's notices go by email, and whether at once or as a daily digest."""
     email = (email or "").strip() or None
     if email is not None and (len(email) > 200 or "@" not in email or any(c.isspace() for c in email)):
-        raise AccountError("电子邮箱地址格式不正确")
+        raise Invalid("电子邮箱地址格式不正确", fields={"email": "格式不正确"})
     if mode not in EMAIL_MODES:
-        raise AccountError("邮件方式应为 immediate（即时）或 digest（每日汇总）")
+        raise Invalid(
+            "邮件方式应为 immediate（即时）或 digest（每日汇总）", fields={"mode": "应为 immediate 或 digest"}
+        )
     unit = account.unit
     before = {"email": unit.email, "email_mode": unit.email_mode}
     unit.email, unit.email_mode = email, mode

@@ -6,10 +6,11 @@ from flask import jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, selectinload
 
+from admission.accounts.auth import bearer_token, require_account
 from admission.accounts.models import Unit
 from admission.accounts.operations import (
-    AccountError,
     LoginRefused,
+    LoginThrottled,
     authenticate,
     issue_token,
     revoke_token,
@@ -18,9 +19,7 @@ from admission.accounts.operations import (
 from admission.api import blueprint
 from admission.api.schemas import TokenRequestSchema, UnitEmailSchema
 from admission.api.util import load
-from admission.auth import bearer_token, require_account
-from admission.db import get_session
-from admission.errors import ApiError
+from admission.core.db import get_session
 
 
 def user_dict(account) -> dict:
@@ -38,10 +37,10 @@ def create_token():
     session = get_session()
     try:
         account = authenticate(session, data["username"], data["password"])
-    except LoginRefused as exc:
+    except (LoginRefused, LoginThrottled):
         # The failure is counted even though the request fails: commit it before answering.
         session.commit()
-        raise ApiError(429 if exc.throttled else 401, str(exc)) from exc
+        raise
     token = issue_token(session, account)
     response = jsonify({"token": token, "user": user_dict(account)})
     return response
@@ -64,10 +63,7 @@ def set_email():
     """The caller's unit: where its notices go by email (``email``) and how (``mode``)."""
     account = require_account()
     data = load(UnitEmailSchema())
-    try:
-        unit = set_unit_email(get_session(), account, data.get("email"), data["mode"])
-    except AccountError as exc:
-        raise ApiError(422, str(exc), code="invalid") from exc
+    unit = set_unit_email(get_session(), account, data.get("email"), data["mode"])
     return jsonify({"unit": unit.code, "email": unit.email, "mode": unit.email_mode})
 
 

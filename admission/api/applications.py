@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from sqlalchemy import select
 
+from admission.accounts.auth import require_account
 from admission.api import blueprint
 from admission.api.schemas import ACTION_SCHEMAS, ApplicationBodySchema, ApplicationPatchSchema
 from admission.api.util import check_if_match, load
@@ -12,23 +13,17 @@ from admission.applications import access
 from admission.applications import operations as ops
 from admission.applications.models import KINDS, STATES, Application
 from admission.applications.presenter import present, summary
-from admission.applications.workflow import WorkflowError
-from admission.auth import require_account
-from admission.db import get_session
-from admission.errors import ApiError
+from admission.core.db import get_session
+from admission.errors import BadRequest, NotFound
 
 MAX_PAGE = 500
-
-
-def _raise(exc: WorkflowError):
-    raise ApiError(exc.status, exc.message, code=exc.code, details=exc.details) from exc
 
 
 def _application_for(account, application_id: int) -> Application:
     session = get_session()
     application = session.get(Application, application_id)
     if application is None or not access.can_view(session, account, application):
-        raise ApiError(404, f"没有编号为 {application_id} 的申请，或您无权查看")
+        raise NotFound(f"没有编号为 {application_id} 的申请，或您无权查看")
     return application
 
 
@@ -43,10 +38,7 @@ def _respond(account, application, status: int = 200):
 def create_application():
     account = require_account()
     data = load(ApplicationBodySchema())
-    try:
-        application = ops.create_application(get_session(), account, data)
-    except WorkflowError as exc:
-        _raise(exc)
+    application = ops.create_application(get_session(), account, data)
     response = _respond(account, application, 201)
     response.headers["Location"] = f"/api/v1/applications/{application.id}"
     return response
@@ -61,7 +53,7 @@ def list_applications():
         value = request.args.get(name)
         if value:
             if value not in allowed:
-                raise ApiError(400, f"{name} 应为以下之一：{'、'.join(allowed)}")
+                raise BadRequest(f"{name} 应为以下之一：{'、'.join(allowed)}")
             query = query.where(column == value)
     applicant = request.args.get("applicant")
     if applicant:
@@ -86,10 +78,7 @@ def update_application(application_id: int):
     application = _application_for(account, application_id)
     data = load(ApplicationPatchSchema(), partial=True)
     check_if_match(application.etag)
-    try:
-        ops.update_application(get_session(), account, application, data)
-    except WorkflowError as exc:
-        _raise(exc)
+    ops.update_application(get_session(), account, application, data)
     return _respond(account, application)
 
 
@@ -106,11 +95,8 @@ def run_action(application_id: int, action: str):
     account = require_account()
     application = _application_for(account, application_id)
     if action not in ACTION_SCHEMAS:
-        raise ApiError(404, f"没有名为 {action} 的操作")
+        raise NotFound(f"没有名为 {action} 的操作")
     body = load(ACTION_SCHEMAS[action]())
     check_if_match(application.etag)
-    try:
-        ops.perform(get_session(), account, application, action, body)
-    except WorkflowError as exc:
-        _raise(exc)
+    ops.perform(get_session(), account, application, action, body)
     return _respond(account, application)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from flask import jsonify, request
 
-from admission import catalogue_views as cv
 from admission.api import blueprint
-from admission.caching import published_content
-from admission.db import get_session
-from admission.errors import ApiError
+from admission.core.caching import published_content
+from admission.core.db import get_session
+from admission.errors import BadRequest
+from admission.releases import queries as cv
 from catalogue.exports import release_document
 from catalogue.releases import release_records
 
@@ -51,7 +51,7 @@ def diff():
     try:
         old, new = int(request.args["from"]), int(request.args["to"])
     except (KeyError, ValueError) as exc:
-        raise ApiError(400, "请用 from 和 to 两个整数参数指定要比较的版本") from exc
+        raise BadRequest("请用 from 和 to 两个整数参数指定要比较的版本") from exc
     result = cv.release_diff(get_session(), old, new)
     return jsonify(
         {

@@ -5,24 +5,17 @@ from __future__ import annotations
 from flask import jsonify
 from sqlalchemy import select
 
-from admission import catalogue_views as cv
+from admission.accounts.auth import require_account
 from admission.api import blueprint
 from admission.api.schemas import ReleaseRequestSchema
 from admission.api.util import json_body, load
 from admission.applications.models import Application
-from admission.auth import require_account
-from admission.db import get_session
-from admission.errors import ApiError
+from admission.core.db import get_session
+from admission.releases import access
 from admission.releases import operations as release_ops
+from admission.releases import queries as cv
 from catalogue.exports import release_document
-from catalogue.releases import ReleaseError, get_release, release_records
-
-
-def _secretariat():
-    account = require_account()
-    if not account.has_role("secretariat"):
-        raise ApiError(403, "只有联席会议办公室（县委编办）可以编制和发布清单版本")
-    return account
+from catalogue.releases import release_records
 
 
 def _draft_document(session, release) -> dict:
@@ -37,21 +30,17 @@ def _draft_document(session, release) -> dict:
 
 @blueprint.post("/catalogue/releases")
 def assemble_release():
-    account = _secretariat()
+    account = require_account()
     data = load(ReleaseRequestSchema())
     session = get_session()
-    try:
-        release = release_ops.assemble_release(
-            session,
-            actor=account.username,
-            actor_unit=account.unit.code,
-            title=data.get("title"),
-            document_number=data.get("document_number"),
-            effective_on=data.get("effective_on"),
-            application_ids=data.get("applications"),
-        )
-    except release_ops.AssemblyError as exc:
-        raise ApiError(exc.status, str(exc)) from exc
+    release = release_ops.assemble_release(
+        session,
+        account,
+        title=data.get("title"),
+        document_number=data.get("document_number"),
+        effective_on=data.get("effective_on"),
+        application_ids=data.get("applications"),
+    )
     response = jsonify(_draft_document(session, release))
     response.status_code = 201
     return response
@@ -59,39 +48,23 @@ def assemble_release():
 
 @blueprint.get("/catalogue/drafts/<int:version>")
 def draft_release(version: int):
-    _secretariat()
+    access.check_manage(require_account())
     session = get_session()
-    release = get_release(session, version, include_drafts=True)
-    if release is None:
-        raise ApiError(404, f"没有第 {version} 版")
-    return jsonify(_draft_document(session, release))
+    return jsonify(_draft_document(session, release_ops.draft_or_404(session, version)))
 
 
 @blueprint.post("/catalogue/releases/<int:version>/publish")
 def publish_release(version: int):
-    account = _secretariat()
+    account = require_account()
     json_body()  # no fields, but a malformed body is still refused
     session = get_session()
-    try:
-        release = release_ops.publish_assembled_release(session, account, version)
-    except LookupError as exc:
-        raise ApiError(404, str(exc)) from exc
-    except ReleaseError as exc:
-        raise ApiError(409, str(exc)) from exc
+    release = release_ops.publish_assembled_release(session, account, version)
     return jsonify(_draft_document(session, release))
 
 
 @blueprint.delete("/catalogue/releases/<int:version>")
 def discard_release(version: int):
-    account = _secretariat()
-    session = get_session()
-    release = get_release(session, version, include_drafts=True)
-    if release is None:
-        raise ApiError(404, f"没有第 {version} 版")
-    try:
-        release_ops.discard_release(session, release, actor=account.username, actor_unit=account.unit.code)
-    except ReleaseError as exc:
-        raise ApiError(409, str(exc)) from exc
+    release_ops.discard_release(get_session(), require_account(), version)
     return "", 204
 
 
@@ -127,7 +100,7 @@ def one_off_register(session, today) -> list[dict]:
 def one_offs():
     from flask import current_app
 
-    from admission.workdays import local_today
+    from admission.core.clock import local_today
     from catalogue.db import utcnow
 
     return jsonify(one_off_register(get_session(), local_today(utcnow(), current_app.config["ADMISSION_TIMEZONE"])))

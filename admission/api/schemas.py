@@ -6,6 +6,7 @@ import datetime as dt
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from admission.applications.enums import FundingPer, Opinion
 from admission.applications.models import KINDS
 from catalogue.records import APPLIES_TO
 
@@ -13,8 +14,8 @@ TEXT = validate.Length(max=5000)
 SHORT = validate.Length(max=200)
 # Ids are 32-bit integers in both databases; anything larger cannot name a row.
 ID = validate.Range(min=1, max=2**31 - 1)
-OPINIONS = ("agree", "agree_with_conditions", "disagree")
-FUNDING_PER = ("village_year", "community_year", "one_time")
+OPINIONS = Opinion.values()
+FUNDING_PER = FundingPer.values()
 
 
 class StrictSchema(Schema):

@@ -7,7 +7,7 @@ import re
 from flask import current_app, request
 from marshmallow import Schema, ValidationError
 
-from admission.errors import ApiError
+from admission.errors import BadRequest, Invalid, PreconditionFailed, TooLarge, UnsupportedMediaType
 
 # marshmallow's messages, as a county clerk should read them.
 MESSAGES = [
@@ -64,11 +64,11 @@ def _check_text(value) -> None:
         item = stack.pop()
         if isinstance(item, str):
             if "\x00" in item:
-                raise ApiError(400, "文本中不能含有空字符（\\u0000）")
+                raise BadRequest("文本中不能含有空字符（\\u0000）")
             try:
                 item.encode("utf-8")
             except UnicodeEncodeError as exc:
-                raise ApiError(400, "文本中含有无效的 Unicode 字符") from exc
+                raise BadRequest("文本中含有无效的 Unicode 字符") from exc
         elif isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
@@ -79,19 +79,19 @@ def _check_text(value) -> None:
 def json_body() -> dict:
     limit = current_app.config["JSON_MAX_BYTES"]
     if request.content_length is not None and request.content_length > limit:
-        raise ApiError(413, f"请求体过大（最多 {limit // 1000} KB）")
+        raise TooLarge(f"请求体过大（最多 {limit // 1000} KB）")
     if not request.content_length and not request.data:
         return {}
     if not request.is_json:
-        raise ApiError(415, "请求体应为 JSON（Content-Type: application/json）")
+        raise UnsupportedMediaType("请求体应为 JSON（Content-Type: application/json）")
     try:
         data = request.get_json(silent=True)
     except RecursionError as exc:
-        raise ApiError(400, "请求体嵌套过深") from exc
+        raise BadRequest("请求体嵌套过深") from exc
     if data is None:
-        raise ApiError(400, "请求体不是有效的 JSON")
+        raise BadRequest("请求体不是有效的 JSON")
     if not isinstance(data, dict):
-        raise ApiError(400, "请求体应为 JSON 对象")
+        raise BadRequest("请求体应为 JSON 对象")
     _check_text(data)
     return data
 
@@ -102,7 +102,7 @@ def load(schema: Schema, data: dict | None = None, *, partial: bool = False) -> 
     except ValidationError as exc:
         fields = _flatten(exc.messages)
         summary = "；".join(f"{k}：{v}" for k, v in list(fields.items())[:5])
-        raise ApiError(422, f"数据未通过校验：{summary}", code="invalid", details={"fields": fields}) from exc
+        raise Invalid(f"数据未通过校验：{summary}", code="invalid", details={"fields": fields}) from exc
 
 
 def check_if_match(etag: str) -> None:
@@ -112,4 +112,4 @@ def check_if_match(etag: str) -> None:
         return
     candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
     if "*" not in candidates and etag not in candidates:
-        raise ApiError(412, "申请已被他人修改，请重新读取后再提交", code="precondition_failed")
+        raise PreconditionFailed("申请已被他人修改，请重新读取后再提交", code="precondition_failed")

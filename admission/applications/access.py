@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 
 from admission.accounts.models import Account, Unit
 from admission.applications.models import Application, ConsultationRequest, Review, TownshipFeedback
-from admission.applications.workflow import Transition, WorkflowError
+from admission.applications.workflow import Transition
+from admission.errors import Forbidden
 
 OVERSIGHT = ("secretariat", "lead_unit")
 # What the county sees: everything that reached its desk.
@@ -91,19 +92,21 @@ def check_role(account: Account, action: str) -> None:
     transitions = [t for t in TRANSITIONS if t.action == action]
     roles = {r for t in transitions for r in t.roles}
     if roles and not account.has_role(*roles):
-        raise WorkflowError(403, f"您所在单位无权执行“{transitions[0].label}”", code="forbidden")
+        raise Forbidden(f"您所在单位无权执行“{transitions[0].label}”", code="forbidden")
 
 
 def check_action(session: Session, account: Account, application: Application, transition: Transition) -> None:
     if not account.has_role(*transition.roles):
-        raise WorkflowError(403, f"您所在单位无权执行“{transition.label}”", code="forbidden")
+        raise Forbidden(f"您所在单位无权执行“{transition.label}”", code="forbidden")
     if not _rule_holds(session, account, application, transition.rule):
-        raise WorkflowError(403, f"该申请的“{transition.label}”不由您所在单位办理", code="forbidden")
+        raise Forbidden(f"该申请的“{transition.label}”不由您所在单位办理", code="forbidden")
 
 
-def sees_whole_consultation(session: Session, account: Account, application: Application) -> bool:
-    """Oversight, the county, the applicant and the reviewing member units see every township's
-    progress; a township sees its own villages' replies, a village only the overall counts."""
+def sees_whole_procedure(session: Session, account: Account, application: Application) -> bool:
+    """Oversight, the county, the applicant and the reviewing member units see the whole procedure:
+    every review opinion and every township's progress. Anyone else who may see the application (a
+    township, a village, a member unit not asked to review) reads only its own opinion, and a
+    township its own villages' replies; a village sees the overall counts."""
     if account.has_role(*OVERSIGHT, "county") or application.applicant_id == account.unit_id:
         return True
     return session.scalar(
@@ -117,9 +120,9 @@ OWN_OPINION_ACTIONS = ("review", "reply", "township_feedback")
 
 def _readable_events(session: Session, account: Account, application: Application):
     """Which of the application's audit events this viewer may read, as a SQL condition."""
-    from admission.audit import AuditEvent
+    from admission.core.audit import AuditEvent
 
-    if sees_whole_consultation(session, account, application):
+    if sees_whole_procedure(session, account, application):
         return true()
     readable = or_(AuditEvent.action.not_in(OWN_OPINION_ACTIONS), AuditEvent.actor_unit == account.unit.code)
     if account.has_role("township"):
@@ -143,7 +146,7 @@ def visible_history(
     ``limit`` and ``offset`` page through them; ``newest`` takes the page from the end (the latest
     events, still oldest first). A province-wide consultation writes 20,000 replies.
     """
-    from admission.audit import AuditEvent
+    from admission.core.audit import AuditEvent
 
     condition = and_(
         AuditEvent.entity == "application",
@@ -156,3 +159,7 @@ def visible_history(
         query = query.limit(limit).offset(offset)
     events = list(session.scalars(query))
     return (events[::-1] if newest else events), total
+
+
+def sees_reviews(session: Session, account: Account | None, application: Application) -> bool:
+    return account is not None and sees_whole_procedure(session, account, application)

@@ -13,22 +13,11 @@ from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueCon
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from admission.accounts.models import Unit
+from admission.applications.enums import Kind, State
 from catalogue.db import Base, JSONType, UTCDateTime, utcnow
 
-KINDS = ("admission", "amendment", "withdrawal", "one_off")
-STATES = (
-    "draft",
-    "submitted",
-    "preliminary_review",
-    "consultation",
-    "re_review",
-    "county_review",
-    "approved",
-    "published",
-    "returned",
-    "withdrawn",
-    "rejected",
-)
+KINDS = Kind.values()
+STATES = State.values()
 # The rules an application started under; a later change of procedure must not re-judge it.
 WORKFLOW_VERSION = "linyi-2022-annex4/1"
 KIND_PREFIX = {"admission": "准入", "amendment": "调整", "withdrawal": "取消", "one_off": "一事一批"}
@@ -180,41 +169,6 @@ class TownshipFeedback(Base):
     township: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
 
 
-class Notification(Base):
-    """An in-app notice to a unit. ``key`` makes a notice idempotent (the scheduler may retry).
-
-    Like the audit trail it is a log without foreign keys (see migration 0007): ``notify`` writes
-    notices only for units that exist, and units and applications are never deleted.
-    """
-
-    __tablename__ = "notifications"
-    __table_args__ = (
-        Index("ix_notifications_unit_read", "unit_id", "read_at"),
-        # The outbox reads notices by email status; most notices have none (no address).
-        Index(
-            "ix_notifications_email_status",
-            "email_status",
-            postgresql_where=text("email_status IS NOT NULL"),
-            sqlite_where=text("email_status IS NOT NULL"),
-        ),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    unit_id: Mapped[int] = mapped_column(Integer)
-    kind: Mapped[str] = mapped_column(String(40))
-    application_id: Mapped[int | None] = mapped_column(Integer)
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str | None] = mapped_column(Text)
-    key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    # The email outbox: None (no address), pending, sending, sent, digest (daily), failed.
-    email_status: Mapped[str | None] = mapped_column(String(16))
-    email_attempts: Mapped[int] = mapped_column(Integer, default=0)
-    email_next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-    email_sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
-
-
 class ReferenceCounter(Base):
     """The last reference number given per kind and year (准入〔2026〕3号)."""
 
@@ -222,19 +176,3 @@ class ReferenceCounter(Base):
 
     key: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(Integer, default=0)
-
-
-class Meeting(Base):
-    """A joint meeting (联席会议): when, where, which applications, which units."""
-
-    __tablename__ = "meetings"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    scheduled_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, index=True)
-    location: Mapped[str] = mapped_column(String(200))
-    agenda: Mapped[list] = mapped_column(JSONType)
-    attendees: Mapped[list] = mapped_column(JSONType)
-    minutes: Mapped[str | None] = mapped_column(Text)
-    decisions: Mapped[list | None] = mapped_column(JSONType)
-    attended: Mapped[list | None] = mapped_column(JSONType)
-    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

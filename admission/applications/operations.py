@@ -14,19 +14,16 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from admission import audit
 from admission.accounts.models import Account
 from admission.applications import access, stage_actions
-from admission.applications.models import (
-    KIND_PREFIX,
-    Application,
-    Meeting,
-    ReferenceCounter,
-)
+from admission.applications.models import KIND_PREFIX, Application, ReferenceCounter
 from admission.applications.screening import banned_fields_from_config, blocking, screen
 from admission.applications.shared import actor_of, listed_duties, listed_duty, move_as, today
-from admission.applications.workflow import WorkflowError, find_transition
-from admission.notifications import application_title, notify, units_with_role
+from admission.applications.workflow import find_transition
+from admission.core import audit
+from admission.errors import Conflict, Forbidden, Invalid, NotFound
+from admission.meetings.models import Meeting
+from admission.notifications.operations import application_title, notify, units_with_role
 from catalogue.records import RecordError, normalise_duty
 
 # Re-exported: callers look the listed duties up here.
@@ -58,8 +55,7 @@ def _proposed(raw) -> dict | None:
             raw | {"category": raw.get("category") or "-", "title": raw.get("title") or "-"}, require_number=False
         )
     except RecordError as exc:
-        raise WorkflowError(
-            422,
+        raise Invalid(
             f"拟列入事项的 {exc.field} {exc.message}",
             code="invalid",
             details={"fields": {f"proposed.{exc.field}": exc.message}},
@@ -80,8 +76,7 @@ def _named_duty(session: Session, kind: str, values: dict) -> dict | None:
         return None
     listed = listed_duty(session, code)
     if listed is None:
-        raise WorkflowError(
-            422, f"现行清单中没有编码为 {code} 的事项", code="invalid",
+        raise Invalid(f"现行清单中没有编码为 {code} 的事项", code="invalid",
             details={"fields": {"duty_code": "现行清单中没有该事项"}},
         )  # fmt: skip
     return listed
@@ -91,7 +86,7 @@ def create_application(
     session: Session, account: Account, data: dict, *, now: dt.datetime | None = None
 ) -> Application:
     if not account.has_role("applicant"):
-        raise WorkflowError(403, "只有申请单位可以提出申请", code="forbidden")
+        raise Forbidden("只有申请单位可以提出申请", code="forbidden")
     kind = data["kind"]
     application = Application(kind=kind, state="draft", applicant_id=account.unit_id, created_by=account.id)
     values = {k: data.get(k) for k in EDITABLE_FIELDS if k in data}
@@ -119,8 +114,8 @@ def update_application(
 ) -> Application:
     if not access.can_edit(account, application):
         if application.applicant_id != account.unit_id or not account.has_role("applicant"):
-            raise WorkflowError(403, "只有申请单位可以修改本单位的申请", code="forbidden")
-        raise WorkflowError(409, "只有草稿或已退回的申请可以修改", code="conflict")
+            raise Forbidden("只有申请单位可以修改本单位的申请", code="forbidden")
+        raise Conflict("只有草稿或已退回的申请可以修改", code="conflict")
     values = {k: data[k] for k in EDITABLE_FIELDS if k in data}
     if "proposed" in values:
         values["proposed"] = _proposed(values["proposed"])
@@ -192,8 +187,8 @@ def withdraw(session, account, application, body, now):
 def forward(session, account, application, body, now):
     meeting_id = body.get("meeting_id")
     if meeting_id is not None and session.get(Meeting, meeting_id) is None:
-        raise WorkflowError(
-            422, f"没有编号为 {meeting_id} 的联席会议", code="invalid", details={"fields": {"meeting_id": meeting_id}}
+        raise Invalid(
+            f"没有编号为 {meeting_id} 的联席会议", code="invalid", details={"fields": {"meeting_id": meeting_id}}
         )
     move_as(session, account, application, "forward", now, comment=body.get("comment"),
           values={"meeting_id": meeting_id} if meeting_id else None)  # fmt: skip
@@ -216,9 +211,7 @@ def reject(session, account, application, body, now):
 def decide(session, account, application, body, now):
     approve = body["decision"] == "approve"
     if not approve and not (body.get("comment") or "").strip():
-        raise WorkflowError(
-            422, "不予批准时必须说明理由", code="comment_required", details={"fields": {"comment": "必填"}}
-        )
+        raise Invalid("不予批准时必须说明理由", code="comment_required", details={"fields": {"comment": "必填"}})
     values = {
         "decided_on": body.get("decided_on") or today(now),
         "decision_document_number": body.get("document_number"),
@@ -256,7 +249,7 @@ def perform(session: Session, account: Account | None, application: Application,
     """
     now = now or dt.datetime.now(dt.UTC)
     if action not in ACTIONS:
-        raise WorkflowError(404, f"没有名为 {action} 的操作", code="unknown_action")
+        raise NotFound(f"没有名为 {action} 的操作", code="unknown_action")
     if account is not None:
         # A role never named for the action is refused before the state is looked at.
         access.check_role(account, action)
@@ -264,8 +257,8 @@ def perform(session: Session, account: Account | None, application: Application,
     if account is not None:
         access.check_action(session, account, application, transition)
     if transition.requires_comment and not (body.get("comment") or "").strip():
-        raise WorkflowError(
-            422, f"“{transition.label}”必须填写理由", code="comment_required", details={"fields": {"comment": "必填"}}
+        raise Invalid(
+            f"“{transition.label}”必须填写理由", code="comment_required", details={"fields": {"comment": "必填"}}
         )
     for guard in transition.guards:
         GUARDS[guard](session, application, now)
@@ -280,8 +273,7 @@ def perform(session: Session, account: Account | None, application: Application,
 def _screening_passes(session, application, now) -> None:
     findings = screening_findings(session, application)
     if blocking(findings):
-        raise WorkflowError(
-            422, "申请未通过准入条件审查，请按提示修改后再提交", code="screening_failed",
+        raise Invalid("申请未通过准入条件审查，请按提示修改后再提交", code="screening_failed",
             details={"findings": [f.to_dict() for f in findings]},
         )  # fmt: skip
 

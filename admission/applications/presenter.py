@@ -27,11 +27,11 @@ def allowed_actions(session: Session, account: Account | None, application: Appl
 
 
 def consultation_for(session: Session, account: Account | None, application: Application) -> dict | None:
-    """Consultation progress as this viewer may see it (see access.sees_whole_consultation)."""
+    """Consultation progress as this viewer may see it (see access.sees_whole_procedure)."""
     if not application.consultation_scope:
         return None
     consultation = stages.consultation_progress(session, application)
-    if account is not None and not access.sees_whole_consultation(session, account, application):
+    if account is not None and not access.sees_whole_procedure(session, account, application):
         own = account.unit.code
         consultation["per_township"] = [t for t in consultation["per_township"] if t["township"] == own]
     return consultation
@@ -62,10 +62,7 @@ def present(session: Session, account: Account | None, application: Application)
             "applies_to": duty_applies_to(proposed["clauses"]),
             "role": duty_role(proposed["clauses"]),
         }
-    village_only = account is not None and not account.has_role(
-        "applicant", "member_unit", "secretariat", "lead_unit", "township", "county"
-    )
-    reviews = [] if village_only else [
+    reviews = [] if not access.sees_reviews(session, account, application) else [
         {
             "round": r.round,
             "unit": r.unit.code,

@@ -30,11 +30,13 @@ from decimal import Decimal
 
 from rapidfuzz import fuzz
 
+from admission.applications.enums import FundingPer, Kind
+
 BLOCKING = "blocking"
 WARNING = "warning"
 
-KINDS = ("admission", "amendment", "withdrawal", "one_off")
-FUNDING_UNITS = ("village_year", "community_year", "one_time")
+KINDS = Kind.values()
+FUNDING_UNITS = FundingPer.values()
 MAX_DUPLICATES = 3
 
 GUARANTEE_RULE = "权随事转、人随事转、费随事转，没有随转的，不予批准"

@@ -9,8 +9,9 @@ from flask import current_app
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Account
-from admission.applications.workflow import WorkflowError, find_transition, move
-from admission.workdays import add_working_days, local_today
+from admission.applications.workflow import find_transition, move
+from admission.core.clock import add_working_days, local_today
+from admission.errors import Invalid
 from catalogue.releases import current_release, release_records
 
 
@@ -44,4 +45,4 @@ def move_as(session, account, application, action, now, **kwargs):
 
 def check_due(due: dt.date, now: dt.datetime) -> None:
     if due < today(now):
-        raise WorkflowError(422, "截止日期不能早于今天", code="invalid", details={"fields": {"due": due.isoformat()}})
+        raise Invalid("截止日期不能早于今天", code="invalid", details={"fields": {"due": due.isoformat()}})

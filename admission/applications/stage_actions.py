@@ -11,8 +11,8 @@ from admission.accounts.models import Unit
 from admission.applications import stages
 from admission.applications.models import Application, ConsultationRequest, Review, TownshipFeedback
 from admission.applications.shared import check_due, due_after, listed_duty, move_as, today
-from admission.applications.workflow import WorkflowError
-from admission.notifications import application_title, notify, units_with_role
+from admission.errors import Conflict, Invalid
+from admission.notifications.operations import application_title, notify, units_with_role
 from catalogue.records import duty_applies_to
 
 
@@ -24,7 +24,7 @@ def start_preliminary_review(session, account, application, body, now):
     if codes:
         unknown = [c for c in codes if c not in member_ids]
         if unknown:
-            raise WorkflowError(422, f"以下单位不是联席会议成员单位：{'、'.join(unknown)}", code="invalid",
+            raise Invalid(f"以下单位不是联席会议成员单位：{'、'.join(unknown)}", code="invalid",
                                 details={"fields": {"reviewers": unknown}})  # fmt: skip
         reviewer_ids = [member_ids[c] for c in dict.fromkeys(codes)]
     else:
@@ -55,16 +55,14 @@ def open_consultation(session, account, application, body, now):
     default = _default_scope(session, application)
     scope = body.get("scope") or default
     if default != "both" and scope != default:
-        raise WorkflowError(
-            422, "征求意见范围只能在事项适用范围内收窄", code="invalid", details={"fields": {"scope": scope}}
-        )
+        raise Invalid("征求意见范围只能在事项适用范围内收窄", code="invalid", details={"fields": {"scope": scope}})
     due = body.get("due") or due_after(now, current_app.config["CONSULTATION_WORKING_DAYS"])
     check_due(due, now)
     move_as(session, account, application, "open_consultation", now, comment=body.get("comment"),
           values={"consultation_due": due, "consultation_scope": scope}, changes={"scope": scope, "due": due})  # fmt: skip
     villages, townships = stages.create_consultation(session, application, scope, due)
     if villages == 0:
-        raise WorkflowError(409, "征求意见范围内没有任何村（社区）", code="conflict")
+        raise Conflict("征求意见范围内没有任何村（社区）", code="conflict")
     township_ids = session.scalars(
         select(TownshipFeedback.township_id).where(TownshipFeedback.application_id == application.id,
                                                    TownshipFeedback.round == application.round)
@@ -122,9 +120,9 @@ def extend_deadline(session, account, application, body, now):
     if code:
         unit_id = session.scalar(select(Unit.id).where(Unit.code == code))
         if unit_id is None:
-            raise WorkflowError(422, f"没有编码为 {code} 的单位", code="invalid", details={"fields": {"unit": code}})
+            raise Invalid(f"没有编码为 {code} 的单位", code="invalid", details={"fields": {"unit": code}})
     elif current is not None and due <= current:
-        raise WorkflowError(422, f"新的截止日期应晚于原截止日期 {current.isoformat()}", code="invalid",
+        raise Invalid(f"新的截止日期应晚于原截止日期 {current.isoformat()}", code="invalid",
                             details={"fields": {"due": due.isoformat()}})  # fmt: skip
     notified: list[int] = []
     for model, column in targets:
@@ -134,7 +132,7 @@ def extend_deadline(session, account, application, body, now):
             condition.append(column == unit_id)
             later = session.scalar(select(func.max(model.due)).where(*condition))
             if later is not None and due <= later:
-                raise WorkflowError(422, f"新的截止日期应晚于 {code} 的原截止日期 {later.isoformat()}", code="invalid",
+                raise Invalid(f"新的截止日期应晚于 {code} 的原截止日期 {later.isoformat()}", code="invalid",
                                     details={"fields": {"due": due.isoformat()}})  # fmt: skip
         # An extension never shortens a deadline a unit already has.
         condition.append(or_(model.due.is_(None), model.due < due))
@@ -149,7 +147,7 @@ def extend_deadline(session, account, application, body, now):
             stages.adjust_counts(session, application, stages.count_changes(reopened, "overdue", -1))
         session.execute(extended.execution_options(synchronize_session=False))
     if unit_id is not None and not notified:
-        raise WorkflowError(422, f"{code} 在本阶段没有待答复的事项", code="invalid", details={"fields": {"unit": code}})
+        raise Invalid(f"{code} 在本阶段没有待答复的事项", code="invalid", details={"fields": {"unit": code}})
     values = None
     if unit_id is None:
         values = {"review_due": due} if application.state == "preliminary_review" else {"consultation_due": due}
@@ -168,8 +166,7 @@ def _conclude(session, model, application, now, due, what: str) -> None:
     if due is not None and today(now) > due:
         stages.mark_overdue(session, model, application)
         return
-    raise WorkflowError(
-        409, f"尚有 {missing} 份{what}未提交，截止日期（{due.isoformat() if due else '未设定'}）前不能结束本阶段",
+    raise Conflict(f"尚有 {missing} 份{what}未提交，截止日期（{due.isoformat() if due else '未设定'}）前不能结束本阶段",
         code="stage_incomplete", details={"missing": missing},
     )  # fmt: skip
 

@@ -14,24 +14,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from admission import audit, faults
+from admission.applications.enums import PROCEDURE_KINDS, Kind, State
 from admission.applications.models import Application
-from admission.i18n import lazy_gettext as _l
+from admission.core import audit, faults
+from admission.core.i18n import lazy_gettext as _l
+from admission.errors import Conflict, NotFound
 from catalogue.db import utcnow
 
 BEFORE_COUNTY = ("draft", "submitted", "preliminary_review", "consultation", "re_review", "returned")
 SECRETARIAT = ("secretariat",)
-
-
-class WorkflowError(Exception):
-    """An action refused; ``status`` is the HTTP status the API answers with."""
-
-    def __init__(self, status: int, message: str, *, code: str | None = None, details: dict | None = None):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-        self.code = code
-        self.details = details or {}
 
 
 @dataclass(frozen=True)
@@ -41,15 +32,13 @@ class Transition:
     # None: the action records work inside the stage (an opinion, a reply) and keeps the state.
     target: str | None
     roles: tuple[str, ...]
-    kinds: tuple[str, ...] = ("admission", "amendment", "withdrawal", "one_off")
+    kinds: tuple[str, ...] = tuple(Kind)
     requires_comment: bool = False
     label: str = ""
     # Extra object rule beyond the role (e.g. "this unit's own application"); see access.py.
     rule: str | None = None
     guards: tuple[str, ...] = field(default=())
 
-
-PROCEDURE_KINDS = ("admission", "amendment", "withdrawal")
 
 TRANSITIONS: tuple[Transition, ...] = (
     Transition("submit", ("draft", "returned"), "submitted", ("applicant",), rule="own", guards=("screening",), label=_l("提交")),
@@ -92,12 +81,12 @@ ACTIONS = tuple(dict.fromkeys(t.action for t in TRANSITIONS))
 def find_transition(application: Application, action: str) -> Transition:
     candidates = [t for t in TRANSITIONS if t.action == action]
     if not candidates:
-        raise WorkflowError(404, f"没有名为 {action} 的操作", code="unknown_action")
+        raise NotFound(f"没有名为 {action} 的操作", code="unknown_action")
     for t in candidates:
         if application.state in t.sources and application.kind in t.kinds:
             return t
-    raise WorkflowError(
-        409, f"申请当前处于“{STATE_LABELS[application.state]}”状态，不能执行“{candidates[0].label}”", code="conflict"
+    raise Conflict(
+        f"申请当前处于“{STATE_LABELS[application.state]}”状态，不能执行“{candidates[0].label}”", code="conflict"
     )
 
 
@@ -134,7 +123,7 @@ def move(
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:
-            raise WorkflowError(409, "申请已被他人处理，请刷新后重试", code="conflict")
+            raise Conflict("申请已被他人处理，请刷新后重试", code="conflict")
         session.refresh(application)
         faults.checkpoint("transition")
     audit.record(
@@ -153,16 +142,16 @@ def move(
     )
 
 
-STATE_LABELS = {
-    "draft": _l("草稿"),
-    "submitted": _l("已提交"),
-    "preliminary_review": _l("初步审核"),
-    "consultation": _l("征求意见"),
-    "re_review": _l("复审"),
-    "county_review": _l("县委、县政府审定"),
-    "approved": _l("已批准"),
-    "published": _l("已列入清单"),
-    "returned": _l("已退回"),
-    "withdrawn": _l("已撤回"),
-    "rejected": _l("不予准入"),
+STATE_LABELS = {s.value: s.label for s in State}
+
+
+# Audit events that are not transitions, as the history shows them.
+OTHER_EVENTS = {
+    "create": _l("创建草稿"),
+    "edit": _l("修改"),
+    "expire": _l("到期"),
+    "mark_overdue": _l("逾期"),
 }
+# Every event's label: a transition's own, else the event's above.
+ACTION_LABELS = {t.action: t.label for t in TRANSITIONS} | OTHER_EVENTS
+COMMENT_REQUIRED = frozenset(t.action for t in TRANSITIONS if t.requires_comment)

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from flask import Response, abort, make_response, redirect, render_template, request, url_for
 
-from admission import catalogue_views as cv
-from admission.caching import published_content
-from admission.db import get_session
-from admission.errors import ApiError
-from admission.i18n import LOCALES
+from admission.core.caching import published_content
+from admission.core.db import get_session
+from admission.core.i18n import LOCALES
 from admission.public import blueprint
+from admission.releases import queries as cv
 from admission.releases.operations import EXPORT_TYPES, export_release
 from catalogue.releases import release_records
 
@@ -78,7 +77,7 @@ def notice(version: int):
 @blueprint.get("/releases/<int:version>/notice.pdf")
 @published_content
 def notice_pdf(version: int):
-    from admission import pdf
+    from admission.rendering import pdf
 
     session = get_session()
     release = cv.release_or_404(session, version)
@@ -94,10 +93,7 @@ def download(version: int, fmt: str):
     if fmt not in EXPORT_TYPES:
         abort(404)
     session = get_session()
-    try:
-        data = export_release(session, version, fmt)
-    except LookupError as exc:
-        raise ApiError(404, str(exc)) from exc
+    data = export_release(session, version, fmt)
     response = Response(data, mimetype=EXPORT_TYPES[fmt])
     filename = f"village-duty-list-v{version}.{fmt}"
     response.headers["Content-Disposition"] = f"attachment; filename={filename}"

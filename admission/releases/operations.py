@@ -7,10 +7,12 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from admission import audit, faults
+from admission.core import audit, faults
+from admission.errors import Conflict, Invalid, NotFound
+from admission.releases import access
 from catalogue import exports, imports, xlsx
 from catalogue.models import Release
-from catalogue.releases import current_release, get_release, release_records
+from catalogue.releases import ReleaseError, current_release, get_release, release_records
 
 
 def _record_publication(session: Session, release: Release, *, actor: str, action: str, source: str) -> None:
@@ -61,7 +63,7 @@ EXPORT_TYPES = {
 def find_release(session: Session, version: int | None) -> Release:
     release = current_release(session) if version is None else get_release(session, version)
     if release is None:
-        raise LookupError("没有已发布的清单版本" if version is None else f"没有已发布的第 {version} 版清单")
+        raise NotFound("没有已发布的清单版本" if version is None else f"没有已发布的第 {version} 版清单")
     return release
 
 
@@ -79,21 +81,13 @@ def export_release(session: Session, version: int | None, fmt: str) -> bytes:
     if fmt == "json":
         return exports.to_json(exports.release_document(release, records)).encode("utf-8")
     if fmt == "pdf":
-        from admission import pdf
+        from admission.rendering import pdf
 
         return pdf.release_table(release, records)
-    raise LookupError(f"不支持的导出格式：{fmt}")
+    raise NotFound(f"不支持的导出格式：{fmt}")
 
 
 # --------------------------------------------------------------- releases from approved applications
-
-
-class AssemblyError(Exception):
-    """A release that cannot be assembled from the chosen applications (message in Chinese)."""
-
-    def __init__(self, message: str, status: int = 409):
-        super().__init__(message)
-        self.status = status
 
 
 def releasable_applications(session: Session) -> list:
@@ -124,10 +118,10 @@ def apply_applications(current: list[dict], applications: list) -> tuple[list[di
         code = application.duty_code
         if application.kind in ("amendment", "withdrawal"):
             if code not in by_code:
-                raise AssemblyError(f"{application.reference}：现行清单中已没有事项 {code}")
+                raise Conflict(f"{application.reference}：现行清单中已没有事项 {code}")
             if code in touched:
                 other = touched[code]
-                raise AssemblyError(
+                raise Conflict(
                     f"{application.reference} 与 {other.reference} 都涉及事项 {code}，同一版本中一个事项只能调整或取消一次"
                 )
             touched[code] = application
@@ -161,21 +155,21 @@ def apply_applications(current: list[dict], applications: list) -> tuple[list[di
 
 def assemble_release(
     session: Session,
+    account,
     *,
-    actor: str,
-    actor_unit: str | None,
     title: str | None,
     document_number: str | None,
     effective_on: dt.date | None,
     application_ids: list[int] | None = None,
 ) -> Release:
     """A draft release: the current list plus the chosen approved applications, with its change log."""
+    access.check_manage(account)
     from admission.applications.models import Application
     from catalogue.models import Release as ReleaseModel
-    from catalogue.releases import ReleaseError, allocate_codes, build_release
+    from catalogue.releases import allocate_codes, build_release
 
     if session.scalars(select(ReleaseModel).where(ReleaseModel.published_at.is_(None))).first() is not None:
-        raise AssemblyError("已有尚未发布的草稿版本，请先发布或删除它")
+        raise Conflict("已有尚未发布的草稿版本，请先发布或删除它")
     releasable = releasable_applications(session)
     if application_ids is not None:
         chosen = {a.id: a for a in releasable}
@@ -183,13 +177,13 @@ def assemble_release(
         if missing:
             found = session.scalars(select(Application).where(Application.id.in_(missing))).all()
             states = {a.id: a.state for a in found}
-            raise AssemblyError(
+            raise Invalid(
                 "以下申请不是待发布的已批准申请：" + "、".join(f"{i}（{states.get(i, '不存在')}）" for i in missing),
-                422,
+                fields={"applications": missing},
             )
         releasable = [chosen[i] for i in dict.fromkeys(application_ids)]
     if not releasable:
-        raise AssemblyError("没有已批准、待列入清单的申请")
+        raise Conflict("没有已批准、待列入清单的申请")
     current = current_release(session)
     records, causes, added = apply_applications(release_records(session, current), releasable)
     allocate_codes(session, records)
@@ -204,9 +198,9 @@ def assemble_release(
             causes=causes,
         )
     except ReleaseError as exc:
-        raise AssemblyError(str(exc), 422) from exc
+        raise Invalid(str(exc)) from exc
     audit.record(
-        session, actor=actor, actor_unit=actor_unit, entity="release", entity_id=release.version,
+        session, actor=account.username, actor_unit=account.unit.code, entity="release", entity_id=release.version,
         action="assemble_release", to_state="draft",
         changes={"applications": [a.id for a in releasable], "title": release.title},
     )  # fmt: skip
@@ -217,12 +211,15 @@ def publish_assembled_release(session: Session, account, version: int, *, now: d
     """Publish a draft release and mark every application it carries as published."""
     from admission.applications import operations as application_ops
     from admission.applications.models import Application
-    from catalogue.releases import get_release, publish_release, release_changes
+    from catalogue.releases import publish_release, release_changes
 
-    release = get_release(session, version, include_drafts=True)
-    if release is None:
-        raise LookupError(f"没有第 {version} 版")
-    publish_release(session, release, now=now)
+    if account is not None:  # None: the scheduler or the CLI, acting for the joint meeting
+        access.check_manage(account)
+    release = draft_or_404(session, version)
+    try:
+        publish_release(session, release, now=now)
+    except ReleaseError as exc:
+        raise Conflict(str(exc)) from exc
     faults.checkpoint("publish_release")
     ids = [c.application_id for c in release_changes(session, release) if c.application_id]
     applications = session.scalars(select(Application).where(Application.id.in_(ids)).order_by(Application.id)).all()
@@ -233,11 +230,22 @@ def publish_assembled_release(session: Session, account, version: int, *, now: d
     return release
 
 
-def discard_release(session: Session, release: Release, *, actor: str, actor_unit: str | None) -> None:
+def draft_or_404(session: Session, version: int) -> Release:
+    release = get_release(session, version, include_drafts=True) if 0 < version < 2**31 else None
+    if release is None:
+        raise NotFound(f"没有第 {version} 版")
+    return release
+
+
+def discard_release(session: Session, account, version: int) -> None:
     from catalogue.releases import discard_draft
 
-    version = release.version
-    discard_draft(session, release)
+    access.check_manage(account)
+    try:
+        discard_draft(session, draft_or_404(session, version))
+    except ReleaseError as exc:
+        raise Conflict(str(exc)) from exc
     audit.record(
-        session, actor=actor, actor_unit=actor_unit, entity="release", entity_id=version, action="discard_release"
-    )
+        session, actor=account.username, actor_unit=account.unit.code, entity="release", entity_id=version,
+        action="discard_release",
+    )  # fmt: skip

@@ -14,14 +14,15 @@ from flask import current_app
 from sqlalchemy import and_, null, select, update
 from sqlalchemy.orm import Session
 
-from admission import audit
 from admission.accounts.models import Unit
 from admission.applications import operations as ops
 from admission.applications import stages
-from admission.applications.models import Application, ConsultationRequest, Meeting, Review, TownshipFeedback
-from admission.formatting import local_time
-from admission.notifications import application_title, notify, units_with_role
-from admission.workdays import add_working_days, local_today, subtract_working_days
+from admission.applications.models import Application, ConsultationRequest, Review, TownshipFeedback
+from admission.core import audit
+from admission.core.clock import add_working_days, local_today, subtract_working_days
+from admission.core.formatting import local_time
+from admission.meetings.models import Meeting
+from admission.notifications.operations import application_title, notify, units_with_role
 
 # Which rows are open in which state, and which column names the unit that owes the answer.
 STAGE_ROWS = (

@@ -8,8 +8,9 @@ import logging
 from flask import Flask
 from sqlalchemy import text
 
-from admission.db import get_engine, get_session
-from admission.scheduler import jobs, mail
+from admission.core.db import get_engine, get_session
+from admission.notifications import outbox
+from admission.scheduler import jobs
 
 log = logging.getLogger(__name__)
 # Names the PostgreSQL advisory lock that keeps one scheduler active at a time.
@@ -30,7 +31,7 @@ def tick(app: Flask, now: dt.datetime | None = None) -> list[str]:
                     return ["另一个调度进程正在运行，本次跳过"]
             try:
                 session = get_session(write=True)
-                for job in (*jobs.JOBS, mail.send_pending, mail.send_digests):
+                for job in (*jobs.JOBS, outbox.send_pending, outbox.send_digests):
                     try:
                         report.append(job(session, now))
                         session.commit()

@@ -8,22 +8,23 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
-from admission import fragments
 from admission.accounts.models import Unit
 from admission.api.schemas import ACTION_SCHEMAS, ApplicationBodySchema
 from admission.applications import access, stages
 from admission.applications import operations as ops
-from admission.applications.models import KINDS, Application, Meeting
+from admission.applications.models import KINDS, Application
 from admission.applications.presenter import allowed_actions, consultation_for
-from admission.applications.workflow import TRANSITIONS, WorkflowError
-from admission.db import get_session
-from admission.i18n import gettext as _
-from admission.notifications import units_with_role
+from admission.applications.workflow import ACTION_LABELS, COMMENT_REQUIRED
+from admission.core import fragments
+from admission.core.db import get_session
+from admission.core.i18n import gettext as _
+from admission.errors import DomainError
+from admission.meetings.models import Meeting
+from admission.notifications.operations import units_with_role
 from admission.web import blueprint, paging
 from admission.web.forms import ApplicationForm, body_to_formdata, findings_by_field, form_to_body
 from admission.web.home import today
 
-ACTION_LABELS = {t.action: t.label for t in TRANSITIONS}
 # An application's page shows its latest events and, of a wide consultation, the townships furthest
 # behind; the whole record and every township are on pages of their own.
 HISTORY_SHOWN = 30
@@ -99,7 +100,7 @@ def new_application(kind: str):
         except ValidationError as exc:
             flash(_("表单有误：%(messages)s", messages=exc.messages), "error")
             return _render_form(form, kind, status=422)
-        except WorkflowError as exc:
+        except DomainError as exc:
             flash(exc.message, "error")
             return _render_form(form, kind, status=exc.status)
         if "submit" in request.form:
@@ -113,7 +114,7 @@ def _submit(application):
     session = get_session()
     try:
         ops.perform(session, current_user, application, "submit", {})
-    except WorkflowError as exc:
+    except DomainError as exc:
         # Keep the saved draft; show why it cannot go yet, beside each field.
         session.commit()
         flash(exc.message, "error")
@@ -148,7 +149,7 @@ def edit_application(application_id: int):
     except ValidationError as exc:
         flash(_("表单有误：%(messages)s", messages=exc.messages), "error")
         return _render_form(form, application.kind, application, status=422)
-    except WorkflowError as exc:
+    except DomainError as exc:
         flash(exc.message, "error")
         return _render_form(form, application.kind, application, status=exc.status)
     if "submit" in request.form:
@@ -189,7 +190,8 @@ def _actions(session, application: Application, actions: list[str], day) -> dict
         else []
     )
     return {
-        "actions": actions, "labels": ACTION_LABELS, "member_units": member_units, "meetings": meetings,
+        "actions": actions, "labels": ACTION_LABELS, "comment_required": COMMENT_REQUIRED,
+        "member_units": member_units, "meetings": meetings,
         "can_edit": access.can_edit(current_user, application), "today": day,
         "own_answer": stages.own_answer(session, current_user, application, actions),
     }  # fmt: skip
@@ -204,7 +206,7 @@ def _record(session, application: Application, day) -> dict:
 
         comparison = duty_changes(listed, application.proposed)
     consultation = consultation_for(session, current_user, application)
-    show_reviews = current_user.has_role("applicant", "member_unit", "secretariat", "lead_unit", "township", "county")
+    show_reviews = access.sees_reviews(session, current_user, application)
     history, history_total = access.visible_history(
         session, current_user, application, limit=HISTORY_SHOWN, newest=True
     )
@@ -289,7 +291,7 @@ def application_action(application_id: int, action: str):
         return _submit(application)
     try:
         ops.perform(get_session(), current_user, application, action, body)
-    except WorkflowError as exc:
+    except DomainError as exc:
         if exc.status == 403:
             abort(403)
         flash(exc.message, "error")

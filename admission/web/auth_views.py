@@ -8,10 +8,11 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from admission.accounts.operations import LoginRefused, authenticate
-from admission.db import get_session
-from admission.i18n import gettext as _
-from admission.i18n import lazy_gettext as _l
+from admission.accounts.operations import authenticate
+from admission.core.db import get_session
+from admission.core.i18n import gettext as _
+from admission.core.i18n import lazy_gettext as _l
+from admission.errors import TooManyRequests, Unauthorized
 from admission.web import blueprint
 
 
@@ -34,10 +35,10 @@ def login():
         db = get_session()
         try:
             account = authenticate(db, form.username.data, form.password.data)
-        except LoginRefused as exc:
+        except (Unauthorized, TooManyRequests) as exc:
             db.commit()  # the failure counts even though the login is refused
             form.password.errors.append(str(exc))
-            status = 429 if exc.throttled else 401
+            status = exc.status
         else:
             # A new session id at login: a session fixed before login is worth nothing after it.
             session.clear()

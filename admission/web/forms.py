@@ -22,7 +22,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from admission.i18n import lazy_gettext as _l
+from admission.applications.enums import FundingPer
+from admission.core.i18n import lazy_gettext as _l
 
 APPLIES_TO_CHOICES = [
     SelectChoice("both", _l("村和社区")),
@@ -30,12 +31,7 @@ APPLIES_TO_CHOICES = [
     SelectChoice("communities", _l("仅社区（村不涉及）")),
 ]
 ROLE_CHOICES = [SelectChoice("perform", _l("村（社区）履行")), SelectChoice("assist", _l("村（社区）协助配合"))]
-PER_CHOICES = [
-    SelectChoice("", _l("请选择")),
-    SelectChoice("village_year", _l("每村每年")),
-    SelectChoice("community_year", _l("每社区每年")),
-    SelectChoice("one_time", _l("一次性")),
-]
+PER_CHOICES = [SelectChoice("", _l("请选择"))] + [SelectChoice(value, label) for value, label in FundingPer.choices()]
 TEXT = [Optional(), Length(max=5000)]
 
 

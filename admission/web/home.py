@@ -6,13 +6,13 @@ from flask import abort, current_app, g, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
-from admission import fragments
 from admission.applications import access
-from admission.applications.models import Notification
-from admission.db import get_session
-from admission.i18n import lazy_gettext as _l
+from admission.core import fragments
+from admission.core.clock import local_today
+from admission.core.db import get_session
+from admission.core.i18n import lazy_gettext as _l
+from admission.notifications.models import Notification
 from admission.web import blueprint, board, dashboards, paging
-from admission.workdays import local_today
 from catalogue.db import utcnow
 
 

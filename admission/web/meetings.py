@@ -5,51 +5,21 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from admission import meetings as meeting_ops
 from admission.accounts.models import Unit
-from admission.applications import stages
-from admission.applications.models import Application, Meeting
-from admission.applications.workflow import WorkflowError
-from admission.db import get_session
-from admission.i18n import gettext as _
-from admission.notifications import units_with_role
+from admission.applications.models import Application
+from admission.core.db import get_session
+from admission.core.i18n import gettext as _
+from admission.errors import Invalid
+from admission.meetings import access, queries
+from admission.meetings import operations as meeting_ops
+from admission.meetings.models import Meeting
+from admission.notifications.operations import units_with_role
 from admission.web import blueprint
 from catalogue.db import utcnow
-
-
-def _visible(meeting_id: int) -> Meeting:
-    meeting = get_session().get(Meeting, meeting_id)
-    if meeting is None or not (
-        current_user.has_role("secretariat", "lead_unit") or current_user.unit.code in meeting.attendees
-    ):
-        abort(404)
-    return meeting
-
-
-def agenda_items(session, meeting: Meeting) -> list[dict]:
-    """Each agenda application with its review opinions and consultation counts."""
-    applications = session.scalars(select(Application).where(Application.id.in_(meeting.agenda))).all()
-    by_id = {a.id: a for a in applications}
-    decisions = {d["application_id"]: d["outcome"] for d in meeting.decisions or []}
-    items = []
-    for app_id in meeting.agenda:
-        a = by_id.get(app_id)
-        if a is None:
-            continue
-        reviews = [r for r in stages.reviews(session, a) if r.round == a.round]
-        items.append(
-            {
-                "application": a,
-                "reviews": reviews,
-                "consultation": stages.consultation_progress(session, a) if a.consultation_scope else None,
-                "outcome": decisions.get(app_id),
-            }
-        )
-    return items
 
 
 @blueprint.route("/meetings", methods=["GET", "POST"])
@@ -57,8 +27,7 @@ def agenda_items(session, meeting: Meeting) -> list[dict]:
 def meetings():
     session = get_session()
     if request.method == "POST":
-        if not current_user.has_role("secretariat"):
-            abort(403)
+        access.check_manage(current_user)
         tz = ZoneInfo(current_app.config["ADMISSION_TIMEZONE"])
         try:
             scheduled = dt.datetime.fromisoformat(request.form.get("scheduled_at", "")).replace(tzinfo=tz)
@@ -76,16 +45,15 @@ def meetings():
             else:
                 try:
                     meeting = meeting_ops.schedule_meeting(session, current_user, data, now=utcnow())
-                except WorkflowError as exc:
+                except Invalid as exc:
                     flash(exc.message, "error")
                 else:
                     flash(_("会议通知已发出"), "success")
                     return redirect(url_for("web.meeting", meeting_id=meeting.id), 303)
     rows = session.scalars(select(Meeting).order_by(Meeting.scheduled_at.desc()).limit(100)).all()
-    if not current_user.has_role("secretariat", "lead_unit"):
-        rows = [m for m in rows if current_user.unit.code in m.attendees]
+    rows = access.filter_visible(current_user, rows)
     candidates, members = [], []
-    if current_user.has_role("secretariat"):
+    if access.can_manage(current_user):
         candidates = session.scalars(
             select(Application)
             .where(Application.state.in_(("re_review", "preliminary_review", "consultation")))
@@ -102,15 +70,18 @@ def meetings():
 @login_required
 def meeting(meeting_id: int):
     session = get_session()
-    meeting = _visible(meeting_id)
-    names = dict(session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(meeting.attendees))).all())
-    return render_template("web/meeting.html", meeting=meeting, items=agenda_items(session, meeting), names=names)
+    meeting = access.meeting_or_404(session, current_user, meeting_id)
+    return render_template(
+        "web/meeting.html", meeting=meeting, items=queries.agenda_items(session, current_user, meeting),
+        names=queries.unit_names(session, meeting.attendees),
+    )  # fmt: skip
 
 
 @blueprint.post("/meetings/<int:meeting_id>/minutes")
 @login_required
 def meeting_minutes(meeting_id: int):
-    meeting = _visible(meeting_id)
+    meeting = access.meeting_or_404(get_session(), current_user, meeting_id)
+    access.check_manage(current_user, "记录会议纪要")
     decisions = []
     for app_id in meeting.agenda:
         outcome = (request.form.get(f"outcome-{app_id}") or "").strip()
@@ -123,9 +94,7 @@ def meeting_minutes(meeting_id: int):
         return redirect(url_for("web.meeting", meeting_id=meeting_id), 303)
     try:
         meeting_ops.record_minutes(get_session(), current_user, meeting, data, now=utcnow())
-    except WorkflowError as exc:
-        if exc.status == 403:
-            abort(403)
+    except Invalid as exc:
         flash(exc.message, "error")
         return redirect(url_for("web.meeting", meeting_id=meeting_id), 303)
     flash(_("会议纪要已保存"), "success")
@@ -135,12 +104,14 @@ def meeting_minutes(meeting_id: int):
 @blueprint.get("/meetings/<int:meeting_id>/paper.pdf")
 @login_required
 def meeting_paper(meeting_id: int):
-    from admission import pdf
+    from admission.rendering import pdf
 
     session = get_session()
-    meeting = _visible(meeting_id)
-    names = dict(session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(meeting.attendees))).all())
-    data = pdf.render("pdf/meeting.html", meeting=meeting, items=agenda_items(session, meeting), names=names)
+    meeting = access.meeting_or_404(session, current_user, meeting_id)
+    data = pdf.render(
+        "pdf/meeting.html", meeting=meeting, items=queries.agenda_items(session, current_user, meeting),
+        names=queries.unit_names(session, meeting.attendees),
+    )  # fmt: skip
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f"inline; filename=meeting-{meeting_id}.pdf"
     return response

@@ -4,36 +4,30 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
-from admission import catalogue_views as cv
-from admission.db import get_session
-from admission.i18n import gettext as _
+from admission.core.db import get_session
+from admission.core.i18n import gettext as _
+from admission.errors import Conflict, DomainError, Invalid
+from admission.releases import access
 from admission.releases import operations as release_ops
+from admission.releases import queries as cv
 from admission.web import blueprint
 from catalogue.models import Release
-from catalogue.releases import ReleaseError, current_release, get_release, release_records
+from catalogue.releases import current_release, release_records
 
 
-def _secretariat():
-    if not current_user.has_role("secretariat"):
-        abort(403)
-
-
-def _release_or_404(version: int) -> Release:
-    _secretariat()
-    release = get_release(get_session(), version, include_drafts=True)
-    if release is None:
-        abort(404)
-    return release
+def _draft(version: int) -> Release:
+    access.check_manage(current_user)
+    return release_ops.draft_or_404(get_session(), version)
 
 
 @blueprint.route("/manage/releases", methods=["GET", "POST"])
 @login_required
 def assemble_release():
-    _secretariat()
+    access.check_manage(current_user)
     session = get_session()
     draft = session.scalars(select(Release).where(Release.published_at.is_(None))).first()
     if request.method == "POST":
@@ -42,14 +36,14 @@ def assemble_release():
         try:
             effective_on = dt.date.fromisoformat(effective) if effective else None
             release = release_ops.assemble_release(
-                session, actor=current_user.username, actor_unit=current_user.unit.code,
+                session, current_user,
                 title=request.form.get("title") or None, document_number=request.form.get("document_number") or None,
                 effective_on=effective_on, application_ids=ids or None,
             )  # fmt: skip
         except ValueError:
             flash(_("施行日期格式应为 YYYY-MM-DD"), "error")
-        except release_ops.AssemblyError as exc:
-            flash(str(exc), "error")
+        except DomainError as exc:
+            flash(exc.message, "error")
         else:
             flash(_("已生成第 %(version)s 版草稿，请核对后发布", version=release.version), "success")
             return redirect(url_for("web.release_draft", version=release.version), 303)
@@ -64,7 +58,7 @@ def assemble_release():
 @login_required
 def release_draft(version: int):
     session = get_session()
-    release = _release_or_404(version)
+    release = _draft(version)
     records = release_records(session, release)
     return render_template(
         "web/release_draft.html", release=release, changes=cv.change_log(session, release),
@@ -75,13 +69,10 @@ def release_draft(version: int):
 @blueprint.post("/manage/releases/<int:version>/publish")
 @login_required
 def publish_release(version: int):
-    _secretariat()
     try:
         release = release_ops.publish_assembled_release(get_session(), current_user, version)
-    except LookupError:
-        abort(404)
-    except ReleaseError as exc:
-        flash(str(exc), "error")
+    except (Conflict, Invalid) as exc:
+        flash(exc.message, "error")
         return redirect(url_for("web.release_draft", version=version), 303)
     flash(_("第 %(version)s 版已发布并公示", version=release.version), "success")
     return redirect(url_for("public.release", version=release.version), 303)
@@ -90,12 +81,10 @@ def publish_release(version: int):
 @blueprint.post("/manage/releases/<int:version>/discard")
 @login_required
 def discard_release(version: int):
-    session = get_session()
-    release = _release_or_404(version)
     try:
-        release_ops.discard_release(session, release, actor=current_user.username, actor_unit=current_user.unit.code)
-    except ReleaseError as exc:
-        flash(str(exc), "error")
+        release_ops.discard_release(get_session(), current_user, version)
+    except Conflict as exc:
+        flash(exc.message, "error")
         return redirect(url_for("web.release_draft", version=version), 303)
     flash(_("草稿已删除"), "info")
     return redirect(url_for("web.assemble_release"), 303)

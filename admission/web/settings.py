@@ -5,9 +5,10 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from admission.accounts.operations import AccountError, set_unit_email
-from admission.db import get_session
-from admission.i18n import gettext as _
+from admission.accounts.operations import set_unit_email
+from admission.core.db import get_session
+from admission.core.i18n import gettext as _
+from admission.errors import DomainError
 from admission.web import blueprint
 
 
@@ -18,9 +19,9 @@ def settings():
     if request.method == "POST":
         try:
             set_unit_email(get_session(), current_user, request.form.get("email"), request.form.get("email_mode", ""))
-        except AccountError as exc:
+        except DomainError as exc:
             flash(str(exc), "error")
-            status = 422
+            status = exc.status
         else:
             flash(_("已保存"), "success")
             return redirect(url_for("web.settings"), 303)

@@ -20,10 +20,10 @@ from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup
 from sqlalchemy import func, select
 
-from admission.audit import AuditEvent
-from admission.caching import LRUCache, newest_published_version
-from admission.db import get_session
-from admission.i18n import select_locale
+from admission.core.audit import AuditEvent
+from admission.core.caching import LRUCache, newest_published_version
+from admission.core.db import get_session
+from admission.core.i18n import select_locale
 
 # Not something a person types; were it in stored text, it would show the visitor's own token.
 TOKEN = "\x00csrf\x00"

@@ -9,7 +9,7 @@ from flask_babel import Babel, LazyString, get_locale, get_translations
 
 LOCALES = ("zh_Hans_CN", "en")
 # The catalogue (messages.pot, en/LC_MESSAGES/messages.po and .mo); see babel.cfg for extraction.
-TRANSLATIONS = Path(__file__).resolve().parent / "translations"
+TRANSLATIONS = Path(__file__).resolve().parent.parent / "translations"
 
 
 def select_locale() -> str:

@@ -7,36 +7,12 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
-from admission.applications.workflow import STATE_LABELS
-from admission.i18n import gettext
-from admission.i18n import lazy_gettext as _l
+from admission.applications.enums import AppliesTo, DutyRole, Kind, Opinion, RowStatus, State
+from admission.applications.workflow import ACTION_LABELS
+from admission.core.i18n import gettext
+from admission.core.i18n import lazy_gettext as _l
 from catalogue.layout import remark_cell
 
-APPLIES_TO_LABELS = {"villages": _l("村（社区不涉及）"), "communities": _l("社区（村不涉及）"), "both": _l("村和社区")}
-ROLE_LABELS = {"perform": _l("履行"), "assist": _l("协助配合")}
-KIND_LABELS = {"admission": _l("准入"), "amendment": _l("调整"), "withdrawal": _l("取消"), "one_off": _l("一事一批")}
-OPINION_LABELS = {"agree": _l("同意"), "agree_with_conditions": _l("有条件同意"), "disagree": _l("不同意")}
-ROW_STATUS_LABELS = {"pending": _l("待答复"), "answered": _l("已答复"), "overdue": _l("逾期未答复")}
-ACTION_LABELS = {
-    "create": _l("创建草稿"),
-    "edit": _l("修改"),
-    "submit": _l("提交"),
-    "withdraw": _l("撤回"),
-    "start_preliminary_review": _l("启动初步审核"),
-    "review": _l("提出审核意见"),
-    "open_consultation": _l("征求村（社区）意见"),
-    "reply": _l("答复征求意见"),
-    "township_feedback": _l("乡镇书面反馈"),
-    "close_consultation": _l("结束征求意见，进入复审"),
-    "forward": _l("报县委、县政府审定"),
-    "return": _l("退回修改"),
-    "reject": _l("不予准入"),
-    "decide": _l("县委、县政府审定"),
-    "publish": _l("列入清单并公布"),
-    "expire": _l("到期"),
-    "extend_deadline": _l("延长截止日期"),
-    "mark_overdue": _l("逾期"),
-}
 CHANGE_LABELS = {"added": _l("新增"), "amended": _l("调整"), "withdrawn": _l("取消")}
 FIELD_LABELS = {
     "category": _l("事项类别"),
@@ -112,21 +88,21 @@ def combine_duty(proposed: dict, code: str | None = None) -> dict:
 
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
-        applies_to=lambda v: APPLIES_TO_LABELS.get(v, v),
-        role=lambda v: ROLE_LABELS.get(v, v),
+        applies_to=AppliesTo.label_of,
+        role=DutyRole.label_of,
         change=lambda v: CHANGE_LABELS.get(v, v),
         field_label=field_label,
         local_time=local_time,
         as_lines=as_lines,
         remark=remark_cell,
-        opinion=lambda v: OPINION_LABELS.get(v, v or "—"),
-        row_status=lambda v: ROW_STATUS_LABELS.get(v, v),
+        opinion=lambda v: Opinion.label_of(v, None if v else "—"),
+        row_status=RowStatus.label_of,
         action_label=lambda v: ACTION_LABELS.get(v, v),
         combine_duty=combine_duty,
         money=money,
     )
     app.jinja_env.globals.update(
-        opinions=OPINION_LABELS.items(),
-        state_label=lambda v: STATE_LABELS.get(v, v),
-        kind_label=lambda v: KIND_LABELS.get(v, v),
+        opinions=Opinion.choices(),
+        state_label=State.label_of,
+        kind_label=Kind.label_of,
     )

@@ -123,3 +123,14 @@ def verify(session: Session) -> dict:
 @event.listens_for(AuditEvent, "before_delete")
 def _append_only(_mapper, _connection, target):
     raise PermissionError(f"审计事件 {target.id} 只能追加，不能修改或删除")
+
+
+VERIFIERS = ("secretariat", "lead_unit")
+
+
+def check_can_verify(account) -> None:
+    """The chain check reads every event: the joint meeting's office and its lead unit only."""
+    from admission.errors import Forbidden
+
+    if not account.has_role(*VERIFIERS):
+        raise Forbidden("只有联席会议办公室和牵头单位可以校验审计记录")

@@ -8,8 +8,8 @@ from flask_login import LoginManager, current_user
 
 from admission.accounts.models import WITH_ROLES, Account
 from admission.accounts.operations import account_for_token
-from admission.db import get_session
-from admission.errors import ApiError
+from admission.core.db import get_session
+from admission.errors import Unauthorized
 
 login_manager = LoginManager()
 login_manager.login_view = "web.login"
@@ -45,7 +45,7 @@ def api_account() -> Account | None:
         token = bearer_token()
         g.api_account = account_for_token(get_session(), token) if token else None
         if token and g.api_account is None:
-            raise ApiError(401, "令牌无效或已被吊销")
+            raise Unauthorized("令牌无效或已被吊销")
     return g.api_account
 
 
@@ -58,5 +58,5 @@ def current_account() -> Account | None:
 def require_account() -> Account:
     account = current_account()
     if account is None:
-        raise ApiError(401)
+        raise Unauthorized()
     return account

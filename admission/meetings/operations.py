@@ -7,11 +7,13 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from admission import audit
 from admission.accounts.models import Account, Unit
-from admission.applications.models import Application, Meeting
-from admission.applications.workflow import WorkflowError
-from admission.notifications import notify, units_with_role
+from admission.applications.models import Application
+from admission.core import audit
+from admission.errors import Invalid
+from admission.meetings import access
+from admission.meetings.models import Meeting
+from admission.notifications.operations import notify, units_with_role
 
 
 def meeting_dict(meeting: Meeting) -> dict:
@@ -28,25 +30,20 @@ def meeting_dict(meeting: Meeting) -> dict:
 
 
 def schedule_meeting(session: Session, account: Account, data: dict, *, now: dt.datetime) -> Meeting:
-    if not account.has_role("secretariat"):
-        raise WorkflowError(403, "只有联席会议办公室（县委编办）可以召集联席会议", code="forbidden")
+    access.check_manage(account)
     if data["scheduled_at"] < now:
-        raise WorkflowError(
-            422, "会议时间不能早于现在", code="invalid", details={"fields": {"scheduled_at": "过去的时间"}}
-        )
+        raise Invalid("会议时间不能早于现在", code="invalid", details={"fields": {"scheduled_at": "过去的时间"}})
     agenda = list(dict.fromkeys(data["agenda"]))
     found = set(session.scalars(select(Application.id).where(Application.id.in_(agenda))))
     if missing := [i for i in agenda if i not in found]:
-        raise WorkflowError(
-            422, f"议题中的申请不存在：{missing}", code="invalid", details={"fields": {"agenda": missing}}
-        )
+        raise Invalid(f"议题中的申请不存在：{missing}", code="invalid", details={"fields": {"agenda": missing}})
     codes = list(dict.fromkeys(data["attendees"]))
     member_ids = set(units_with_role(session, "member_unit"))
     if codes:
         units = {u.code: u for u in session.scalars(select(Unit).where(Unit.code.in_(codes)))}
         if missing := [c for c in codes if c not in units]:
-            raise WorkflowError(
-                422, f"参会单位不存在：{'、'.join(missing)}", code="invalid", details={"fields": {"attendees": missing}}
+            raise Invalid(
+                f"参会单位不存在：{'、'.join(missing)}", code="invalid", details={"fields": {"attendees": missing}}
             )
         attendee_ids = [units[c].id for c in codes]
     else:
@@ -64,12 +61,10 @@ def schedule_meeting(session: Session, account: Account, data: dict, *, now: dt.
 
 
 def record_minutes(session: Session, account: Account, meeting: Meeting, data: dict, *, now: dt.datetime) -> Meeting:
-    if not account.has_role("secretariat"):
-        raise WorkflowError(403, "只有联席会议办公室（县委编办）可以记录会议纪要", code="forbidden")
+    access.check_manage(account, "记录会议纪要")
     off_agenda = [d["application_id"] for d in data["decisions"] if d["application_id"] not in meeting.agenda]
     if off_agenda:
-        raise WorkflowError(
-            422,
+        raise Invalid(
             f"以下申请不在本次会议议题中：{off_agenda}",
             code="invalid",
             details={"fields": {"decisions": off_agenda}},
@@ -77,7 +72,7 @@ def record_minutes(session: Session, account: Account, meeting: Meeting, data: d
     attended = data.get("attended")
     if attended is not None:
         if strangers := [c for c in attended if c not in meeting.attendees]:
-            raise WorkflowError(422, f"以下单位不在参会名单中：{'、'.join(strangers)}", code="invalid",
+            raise Invalid(f"以下单位不在参会名单中：{'、'.join(strangers)}", code="invalid",
                                 details={"fields": {"attended": strangers}})  # fmt: skip
         meeting.attended = list(dict.fromkeys(attended))
     meeting.minutes = data["text"]

@@ -11,7 +11,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Unit, UnitRole
-from admission.applications.models import Application, Notification
+from admission.applications.models import Application
+from admission.notifications.models import Notification
 from catalogue.db import UTCDateTime, utcnow
 
 
@@ -83,3 +84,30 @@ def application_title(application: Application) -> str:
 
 def unit_name(session: Session, unit_id: int) -> str:
     return session.scalar(select(Unit.name).where(Unit.id == unit_id)) or ""
+
+
+def notices_for(session: Session, account, *, limit: int = 200) -> list[Notification]:
+    """A unit's own notices, newest first: nobody reads another unit's."""
+    return list(
+        session.scalars(
+            select(Notification)
+            .where(Notification.unit_id == account.unit_id)
+            .order_by(Notification.created_at.desc(), Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_read(session: Session, account, notification_id: int) -> None:
+    from sqlalchemy import update
+
+    from admission.errors import NotFound
+
+    result = session.execute(
+        update(Notification)
+        .where(Notification.id == notification_id, Notification.unit_id == account.unit_id)
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise NotFound(f"没有编号为 {notification_id} 的通知")

@@ -18,8 +18,8 @@ from flask_login import current_user
 from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
-from admission.db import get_session
-from admission.i18n import select_locale
+from admission.core.db import get_session
+from admission.core.i18n import select_locale
 from catalogue.models import Release
 
 MAX_ENTRIES = 512

@@ -18,8 +18,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Unit
-from admission.applications.models import Notification
-from admission.workdays import local_today
+from admission.core.clock import local_today
+from admission.notifications.models import Notification
 
 MAX_ATTEMPTS = 5
 STALE_CLAIM = dt.timedelta(minutes=10)

@@ -6,7 +6,7 @@ from itertools import groupby
 
 from sqlalchemy.orm import Session
 
-from admission.errors import ApiError
+from admission.errors import NotFound
 from catalogue.diff import diff_records
 from catalogue.models import Release
 from catalogue.releases import (
@@ -24,10 +24,10 @@ from catalogue.releases import (
 
 def release_or_404(session: Session, version: int | None) -> Release:
     if version is not None and not 0 < version < 2**31:
-        raise ApiError(404, f"没有已发布的第 {version} 版清单")
+        raise NotFound(f"没有已发布的第 {version} 版清单")
     release = current_release(session) if version is None else get_release(session, version)
     if release is None:
-        raise ApiError(404, "没有已发布的清单" if version is None else f"没有已发布的第 {version} 版清单")
+        raise NotFound("没有已发布的清单" if version is None else f"没有已发布的第 {version} 版清单")
     return release
 
 
@@ -78,6 +78,6 @@ def duty_with_history(session: Session, code: str) -> tuple[dict, list[dict]]:
     """The duty as currently listed, or as last listed when it has since been withdrawn."""
     listing = latest_listing(session, code)
     if listing is None:
-        raise ApiError(404, f"没有编码为 {code} 的事项")
+        raise NotFound(f"没有编码为 {code} 的事项")
     version, record = listing
     return record | {"withdrawn": version != release_or_404(session, None).version}, duty_history(session, code)

@@ -1,0 +1,1 @@
+"""Shared foundations: database, configuration, clock, audit trail, caches, translations."""

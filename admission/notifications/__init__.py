@@ -1,0 +1,1 @@
+"""Notices to units, in the app and by email."""

@@ -1,0 +1,1 @@
+"""Running the service: WSGI server, migrations, backups."""
