@@ -18,10 +18,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from admission import create_app
+from admission.accounts import operations as account_ops
 from admission.core.db import get_session
 from admission.runtime import migrate
+from tests.support.api import FAST_HASHER, Api, fast_passwords
+from tests.support.database import PG_URL
 
-PG_URL = os.environ.get("TEST_DATABASE_URL")
 _counter = itertools.count()
 
 
@@ -118,6 +120,15 @@ def _make_app(templates, kind, tmp_path):
     return app, url
 
 
+def _dispose(templates, made) -> None:
+    for app, url in made:
+        with app.app_context():
+            from admission.core.db import get_engine
+
+            get_engine().dispose()
+        templates.drop(url)
+
+
 @pytest.fixture
 def make_app(templates, tmp_path):
     """``make_app(kind)``: a fresh application on a database in state ``empty``, ``release1`` or ``demo``."""
@@ -132,12 +143,22 @@ def make_app(templates, tmp_path):
     for i in range(1, 4):
         (tmp_path / f"app{i}").mkdir()
     yield factory
-    for app, url in made:
-        with app.app_context():
-            from admission.core.db import get_engine
+    _dispose(templates, made)
 
-            get_engine().dispose()
-        templates.drop(url)
+
+@pytest.fixture(scope="module")
+def make_module_app(templates, tmp_path_factory):
+    """``make_module_app(kind)``: as ``make_app``, for a module-scoped fixture: the application and its
+    database last until the module's last test is done."""
+    made = []
+
+    def factory(kind: str = "release1"):
+        app, url = _make_app(templates, kind, tmp_path_factory.mktemp(f"module_{kind}"))
+        made.append((app, url))
+        return app
+
+    yield factory
+    _dispose(templates, made)
 
 
 @pytest.fixture
@@ -161,48 +182,26 @@ def is_postgres():
     return bool(PG_URL)
 
 
-DEMO_PASSWORD = "demo-pass-2026"
+@pytest.fixture(scope="module")
+def fast_password_hashing():
+    """Cheap password hashing for a module that logs in many times.
 
-
-class Api:
-    """A JSON client that logs units in once and sends each call with that unit's token."""
-
-    def __init__(self, app):
-        self.app = app
-        self.client = app.test_client()
-        self.tokens: dict[str, str] = {}
-
-    def token(self, username: str) -> str:
-        if username not in self.tokens:
-            response = self.client.post("/api/v1/auth/token", json={"username": username, "password": DEMO_PASSWORD})
-            assert response.status_code == 200, response.get_json()
-            self.tokens[username] = response.get_json()["token"]
-        return self.tokens[username]
-
-    def call(self, method: str, url: str, as_: str | None = None, **kwargs):
-        headers = kwargs.pop("headers", {})
-        if as_:
-            headers["Authorization"] = f"Bearer {self.token(as_)}"
-        return self.client.open(url, method=method, headers=headers, **kwargs)
-
-    def get(self, url, as_=None, **kw):
-        return self.call("GET", url, as_, **kw)
-
-    def post(self, url, as_=None, **kw):
-        return self.call("POST", url, as_, **kw)
-
-    def patch(self, url, as_=None, **kw):
-        return self.call("PATCH", url, as_, **kw)
-
-    def action(self, application_id: int, action: str, as_: str, expect: int = 200, **body):
-        response = self.post(f"/api/v1/applications/{application_id}/actions/{action}", as_, json=body)
-        assert response.status_code == expect, (action, as_, response.get_json())
-        return response.get_json()
+    A module asks for it with ``pytestmark = pytest.mark.usefixtures("fast_password_hashing")``;
+    ``demo_app`` then gives the accounts the matching cheap hash.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(account_ops, "_hasher", FAST_HASHER)
+        patch.setattr(account_ops, "_DUMMY_HASH", FAST_HASHER.hash("not-a-password"))
+        yield
 
 
 @pytest.fixture
-def demo_app(make_app):
-    return make_app("demo")
+def demo_app(make_app, request):
+    """A fresh demo county; with ``fast_password_hashing`` in use, its accounts carry the cheap hash."""
+    app = make_app("demo")
+    if "fast_password_hashing" in request.fixturenames:
+        fast_passwords(app)
+    return app
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from sqlalchemy import inspect, text
 
 from admission.api.schemas import ACTION_SCHEMAS
 from admission.core.db import get_engine
-from tests import factories
-from tests.conftest import Api, _make_app
+from tests.support import factories
+from tests.support.api import Api
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -168,16 +168,11 @@ class World:
 
 
 @pytest.fixture(scope="module")
-def world(templates, tmp_path_factory):
-    app, url = _make_app(templates, "demo", tmp_path_factory.mktemp("api_input"))
+def world(make_module_app):
+    app = make_module_app("demo")
     # A 500 is answered (and logged with its traceback), so the assertions below see the status.
     app.config["PROPAGATE_EXCEPTIONS"] = False
-    try:
-        yield World(app).build()
-    finally:
-        with app.app_context():
-            get_engine().dispose()
-        templates.drop(url)
+    return World(app).build()
 
 
 @pytest.fixture

@@ -21,27 +21,20 @@ from collections import defaultdict
 
 import pytest
 import time_machine
-from argon2 import PasswordHasher
 from sqlalchemy import select, update
 
 from admission.accounts import operations as account_ops
 from admission.accounts.models import Account
 from admission.core.clock import local_today
 from admission.core.db import get_session
-from tests import factories
-from tests.conftest import DEMO_PASSWORD, Api
+from tests.support import factories
+from tests.support.api import DEMO_PASSWORD, FAST_HASHER, Api
 
 # --------------------------------------------------------------------------- shared set-up
 
 # Logins verify an Argon2 hash at production cost (about a second on a busy machine); the demo
 # accounts get a hash of minimal cost and the hasher matches it (else a login would rehash).
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
-
-@pytest.fixture(autouse=True)
-def fast_password_hashing(monkeypatch):
-    monkeypatch.setattr(account_ops, "_hasher", FAST_HASHER)
-    monkeypatch.setattr(account_ops, "_DUMMY_HASH", FAST_HASHER.hash("not-a-password"))
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from admission.applications.models import Application
 from admission.cli import backup_command, restore_command
 from admission.core.audit import AuditEvent
 from admission.core.db import get_session
-from tests import factories
+from tests.support import factories
 
 
 def _state(app):

@@ -27,8 +27,8 @@ from sqlalchemy import select
 from admission.accounts.models import Account
 from admission.applications import operations as ops
 from admission.core.db import get_session
-from tests import factories
-from tests.conftest import DEMO_PASSWORD
+from tests.support import factories
+from tests.support.api import DEMO_PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian's Chromium at /usr/bin/chromium")
@@ -124,7 +124,7 @@ def flash(page, text: str) -> None:
 
 
 def fill_admission_form(page, *, funding: bool) -> None:
-    """The fields of tests/factories.VALID_ADMISSION, typed in by their visible labels."""
+    """The fields of tests/support/factories.VALID_ADMISSION, typed in by their visible labels."""
     page.get_by_label("申请理由", exact=True).fill(BODY["reason"])
     page.get_by_label("事项类别", exact=True).fill(DUTY["category"])
     page.get_by_label("事项名称", exact=True).fill(DUTY["title"])

@@ -68,7 +68,7 @@ def test_export_then_import_round_trips(app, tmp_path):
 
 
 def test_import_error_names_row_and_column_and_writes_nothing(app, tmp_path):
-    from tests.helpers import xlsx_bytes
+    from tests.support.files import xlsx_bytes
 
     bad = tmp_path / "bad.xlsx"
     bad.write_bytes(xlsx_bytes([[1, "类别", "", "内容", "", "", "", ""]]))

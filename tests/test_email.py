@@ -18,12 +18,14 @@ from sqlalchemy import select
 
 from admission.accounts.models import Unit
 from admission.core.db import get_session
-from admission.notifications.models import Notification
 from admission.notifications import outbox as mail
+from admission.notifications.models import Notification
 from admission.scheduler.runner import tick
-from tests import factories
-from tests.test_procedure_api import file_and_submit
-from tests.test_scheduler import api, at, clock, in_review  # noqa: F401 - api is a fixture
+from tests.support import factories
+from tests.support.procedure import at, clock, file_and_submit, in_review
+
+# Cheap password hashes for the demo county's logins (see conftest).
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 BB = "bianban@linyi.example"
 MZJ = "minzheng@linyi.example"
@@ -76,7 +78,7 @@ def smtp():
 
 
 @pytest.fixture
-def mail_app(api, smtp):  # noqa: F811 - the fast-login api fixture of test_scheduler
+def mail_app(api, smtp):
     api.app.config.update(SMTP_HOST="127.0.0.1", SMTP_PORT=smtp.port, PUBLIC_URL="https://zhunru.linyi.example/")
     return api.app
 
@@ -108,7 +110,7 @@ def run(app, when):
     return report
 
 
-def submit(api, when) -> dict:  # noqa: F811 - api is the fixture's client
+def submit(api, when) -> dict:
     with clock(when):
         return file_and_submit(api, factories.admission())
 
@@ -117,7 +119,7 @@ def text_of(message) -> str:
     return message.get_body(preferencelist=("plain",)).get_content()
 
 
-def test_a_notice_is_mailed_once_in_chinese_to_the_units_address(api, mail_app, smtp):  # noqa: F811
+def test_a_notice_is_mailed_once_in_chinese_to_the_units_address(api, mail_app, smtp):
     set_email(mail_app, "bb", BB)
     submitted = submit(api, at(DAY))
     title = f"新申请待处理：{submitted['reference']}《农村公共厕所日常管护》"
@@ -148,7 +150,7 @@ def test_a_notice_is_mailed_once_in_chinese_to_the_units_address(api, mail_app, 
     assert outbox(mail_app, "review_requested") == [("zzb", None, 0)]
 
 
-def test_a_refused_send_is_retried_on_a_later_tick_and_sent_once(api, mail_app, smtp):  # noqa: F811
+def test_a_refused_send_is_retried_on_a_later_tick_and_sent_once(api, mail_app, smtp):
     set_email(mail_app, "bb", BB)
     smtp.refuse = 1
     submit(api, at(DAY))
@@ -162,7 +164,7 @@ def test_a_refused_send_is_retried_on_a_later_tick_and_sent_once(api, mail_app, 
     assert outbox(mail_app, "submitted") == [("bb", "sent", 2)]
 
 
-def test_a_send_while_the_server_is_down_is_retried_once_it_is_back(api, mail_app, smtp):  # noqa: F811
+def test_a_send_while_the_server_is_down_is_retried_once_it_is_back(api, mail_app, smtp):
     set_email(mail_app, "bb", BB)
     submit(api, at(DAY))
     smtp.stop()
@@ -176,7 +178,7 @@ def test_a_send_while_the_server_is_down_is_retried_once_it_is_back(api, mail_ap
     assert outbox(mail_app, "submitted") == [("bb", "sent", 2)]
 
 
-def test_concurrent_ticks_mail_each_notice_once(api, mail_app, smtp):  # noqa: F811
+def test_concurrent_ticks_mail_each_notice_once(api, mail_app, smtp):
     set_email(mail_app, "bb", BB)
     for minute in range(3):
         submit(api, at(DAY, 9, minute))
@@ -202,7 +204,7 @@ def test_concurrent_ticks_mail_each_notice_once(api, mail_app, smtp):  # noqa: F
     assert outbox(mail_app, "submitted") == [("bb", "sent", 1)] * 3
 
 
-def _digest_unit_with_two_notices(api, app):  # noqa: F811
+def _digest_unit_with_two_notices(api, app):
     """mzj reads its mail once a day: a review request and a meeting notice on Dec 1 morning."""
     set_email(app, "mzj", MZJ, mode="digest")
     application_id = in_review(api, at(DAY), dt.date(2026, 12, 10), reviewers=("mzj",))
@@ -216,7 +218,7 @@ def _digest_unit_with_two_notices(api, app):  # noqa: F811
     return application_id
 
 
-def test_a_digest_unit_gets_one_summary_a_day_after_the_digest_hour(api, mail_app, smtp):  # noqa: F811
+def test_a_digest_unit_gets_one_summary_a_day_after_the_digest_hour(api, mail_app, smtp):
     application_id = _digest_unit_with_two_notices(api, mail_app)
     # Before 17:00 local time nothing goes out, not even at once (16:59 local is 08:59 UTC).
     for moment in (at(DAY, 9, 35), at(DAY, 16, 59)):
@@ -248,7 +250,7 @@ def test_a_digest_unit_gets_one_summary_a_day_after_the_digest_hour(api, mail_ap
     assert "截止日期已延长至 2026-12-14" in text_of(second) and "统一延期" in text_of(second)
 
 
-def test_notices_after_the_days_digest_wait_for_the_next_day(api, mail_app, smtp):  # noqa: F811
+def test_notices_after_the_days_digest_wait_for_the_next_day(api, mail_app, smtp):
     application_id = _digest_unit_with_two_notices(api, mail_app)
     run(mail_app, at(DAY, 17, 0))
     assert len(smtp.envelopes) == 1
@@ -265,7 +267,7 @@ def test_notices_after_the_days_digest_wait_for_the_next_day(api, mail_app, smtp
     }
 
 
-def test_a_digest_claim_left_by_a_dead_scheduler_still_goes_out_as_a_digest(api, mail_app, smtp):  # noqa: F811
+def test_a_digest_claim_left_by_a_dead_scheduler_still_goes_out_as_a_digest(api, mail_app, smtp):
     _digest_unit_with_two_notices(api, mail_app)
     # A scheduler claimed the day's digest at 17:00 and died before sending it.
     with mail_app.app_context():
@@ -277,12 +279,12 @@ def test_a_digest_claim_left_by_a_dead_scheduler_still_goes_out_as_a_digest(api,
     assert subjects == ["每日汇总（2026-12-01）：2 条新通知"]
 
 
-def test_a_unit_chooses_its_email_and_mode(api, demo_app):  # noqa: F811 - api is the imported fixture
+def test_a_unit_chooses_its_email_and_mode(api, demo_app):
     import re as _re
 
     from admission.accounts.models import Unit
     from admission.core.db import get_session as _get_session
-    from tests.conftest import DEMO_PASSWORD
+    from tests.support.api import DEMO_PASSWORD
 
     ok = api.call("PUT", "/api/v1/me/email", "mzj", json={"email": "mzj@example.org", "mode": "digest"})
     assert ok.status_code == 200 and ok.get_json() == {"unit": "mzj", "email": "mzj@example.org", "mode": "digest"}

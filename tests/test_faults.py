@@ -36,8 +36,9 @@ from sqlalchemy.engine import make_url
 
 from admission.core.clock import local_today
 from admission.core.config import normalise_database_url
-from tests import factories
-from tests.conftest import DEMO_PASSWORD, PG_URL
+from tests.support import factories
+from tests.support.api import DEMO_PASSWORD
+from tests.support.database import PG_URL
 
 SECRET_KEY = "fault-test-secret"
 ADMISSION = Path(sys.executable).with_name("admission")

@@ -6,9 +6,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+import pytest
+
 from admission.core.clock import add_working_days
-from tests.test_scheduler import COMMUNITIES, api, at, clock, in_consultation  # noqa: F401
-from tests.test_web_pages import csrf_token, parse, signed_in
+from tests.support.html import csrf_token, parse, signed_in
+from tests.support.procedure import COMMUNITIES, at, clock, in_consultation
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 MONDAY = dt.date(2026, 12, 7)
 

@@ -20,8 +20,8 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations
 from markupsafe import escape
 
-from tests import factories
-from tests.conftest import DEMO_PASSWORD, Api
+from tests.support import factories
+from tests.support.api import DEMO_PASSWORD, Api
 
 ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = ROOT / "admission" / "translations"

@@ -15,7 +15,7 @@ from catalogue.diff import diff_records
 from catalogue.layout import LayoutError
 from catalogue.models import Release
 from catalogue.releases import current_release, release_records
-from tests.helpers import xlsx_bytes
+from tests.support.files import xlsx_bytes
 
 DATA = Path(__file__).parent / "data"
 

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import time_machine
 
-from tests import factories
+from tests.support import factories
 
 REPS = {
     "applicant": "gaj",

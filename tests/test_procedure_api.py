@@ -2,65 +2,8 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
-import time_machine
-
-from tests import factories
-
-# The service counts dates in Asia/Shanghai; the machine's own date differs from 16:00 UTC on.
-TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
-def _later(days: int):
-    """Travel past a due date: the stage may then conclude with the missing rows overdue."""
-    return time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=days), tick=True)
-
-
-def file_and_submit(api, body, applicant="nyncj") -> dict:
-    created = api.post("/api/v1/applications", applicant, json=body)
-    assert created.status_code == 201, created.get_json()
-    app = created.get_json()
-    assert app["state"] == "draft" and app["allowed_actions"] == ["submit", "withdraw"]
-    submitted = api.action(app["id"], "submit", applicant)
-    assert submitted["state"] == "submitted" and submitted["reference"].startswith(
-        ("准入〔", "调整〔", "取消〔", "一事一批〔")
-    )
-    return submitted
-
-
-def through_review(api, app_id, reviewers=("zzb", "mzj")):
-    started = api.action(app_id, "start_preliminary_review", "bb", reviewers=list(reviewers), due=TODAY.isoformat())
-    assert started["state"] == "preliminary_review" and len(started["reviews"]) == len(reviewers)
-    for unit in reviewers:
-        api.action(app_id, "review", unit, opinion="agree", comment="同意")
-    return started
-
-
-def through_consultation(api, app_id):
-    opened = api.action(app_id, "open_consultation", "bb", due=TODAY.isoformat())
-    assert opened["state"] == "consultation"
-    api.action(app_id, "reply", "sgz-dyz", opinion="agree", comment="同意承接")
-    api.action(app_id, "reply", "sgz-sg", opinion="agree_with_conditions", comment="需配发工具")
-    api.action(app_id, "township_feedback", "sgz", summary="三管镇所辖村原则同意")
-    # Not every village answered: closing is refused until the due date has passed.
-    refused = api.post(f"/api/v1/applications/{app_id}/actions/close_consultation", "bb", json={})
-    assert refused.status_code == 409 and "未提交" in refused.get_json()["error"]["message"]
-    with _later(1):
-        closed = api.action(app_id, "close_consultation", "bb", comment="征求意见结束")
-    assert closed["state"] == "re_review"
-    assert closed["consultation"]["replied"] == 2
-    assert closed["consultation"]["overdue"] == closed["consultation"]["in_scope"] - 2
-    return closed
-
-
-def approve(api, app_id):
-    forwarded = api.action(app_id, "forward", "bb", comment="复审通过")
-    assert forwarded["state"] == "county_review"
-    decided = api.action(app_id, "decide", "xwxzf", decision="approve", document_number="临发〔2026〕8号")
-    assert decided["state"] == "approved"
-    return decided
+from tests.support import factories
+from tests.support.procedure import approve, file_and_submit, through_consultation, through_review
 
 
 def publish(api, applications, document_number):

@@ -14,8 +14,8 @@ from admission.applications.models import Application
 from admission.core.audit import AuditEvent
 from admission.core.db import get_session
 from admission.errors import DomainError
-from tests import factories
-from tests.test_procedure_api import approve, file_and_submit, through_consultation, through_review
+from tests.support import factories
+from tests.support.procedure import approve, file_and_submit, through_consultation, through_review
 
 
 def _amend(api, code: str, applicant: str, suffix: str) -> int:
@@ -173,8 +173,6 @@ def test_audit_verify_names_reordered_events(api, demo_app, is_postgres):
 
 
 def test_history_shows_a_village_only_its_own_reply_and_no_review_comments(api):
-    from tests.test_procedure_api import through_review
-
     app = file_and_submit(api, factories.admission())
     through_review(api, app["id"], reviewers=("zzb",))
     api.action(app["id"], "open_consultation", "bb")

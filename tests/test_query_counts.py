@@ -23,26 +23,22 @@ from types import SimpleNamespace
 from typing import NamedTuple
 
 import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import func, select, update
 
-from admission.accounts import operations as account_ops
 from admission.accounts.models import Account, Unit
 from admission.applications import operations as ops
 from admission.applications import shared
 from admission.applications.models import Application
-from admission.core.db import get_engine, get_session
+from admission.core.db import get_session
 from admission.releases import operations as release_ops
-from tests import factories
-from tests.conftest import DEMO_PASSWORD, _make_app
-from tests.query_counter import count_statements
+from tests.support import factories
+from tests.support.api import DEMO_PASSWORD, FAST_HASH
+from tests.support.query_counter import count_statements
 
 SMALL, LARGE = 1, 10  # bundles per county
 
 # Logins verify an Argon2 hash; at production cost that is about a second each, so the demo
-# accounts get a hash of minimal cost for this module (as in test_web_pages).
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-FAST_HASH = FAST_HASHER.hash(DEMO_PASSWORD)
+# accounts get a hash of minimal cost for this module (FAST_HASH, with conftest's fast_password_hashing).
 
 OTHER_APPLICANTS = ("mzj", "czj", "rsj", "sfj", "yjglj", "zrzyj", "sthjj", "xzspj", "sjj", "xcb", "gaj", "jyj")
 # Member units that review (never nyncj, the applicant of the focus application).
@@ -182,14 +178,6 @@ def _villages(session, n: int) -> list[str]:
 # --------------------------------------------------------------------------- the two counties
 
 
-@pytest.fixture(scope="module")
-def fast_password_hashing():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(account_ops, "_hasher", FAST_HASHER)
-        patch.setattr(account_ops, "_DUMMY_HASH", FAST_HASHER.hash("not-a-password"))
-        yield
-
-
 class County:
     def __init__(self, app, ids: dict):
         self.app, self.ids = app, ids
@@ -220,17 +208,12 @@ class County:
 
 
 @pytest.fixture(scope="module")
-def counties(templates, tmp_path_factory, fast_password_hashing):
-    made, urls = {}, []
+def counties(make_module_app, fast_password_hashing):
+    made = {}
     for name, bundles in (("small", SMALL), ("large", LARGE)):
-        app, url = _make_app(templates, "demo", tmp_path_factory.mktemp(f"query_counts_{name}"))
-        urls.append((app, url))
+        app = make_module_app("demo")
         made[name] = County(app, build_county(app, bundles))
-    yield made
-    for app, url in urls:
-        with app.app_context():
-            get_engine().dispose()
-        templates.drop(url)
+    return made
 
 
 # --------------------------------------------------------------------------- the pages

@@ -11,14 +11,17 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
+import pytest
 from sqlalchemy import case, func, select
 
 from admission.accounts.models import Unit
 from admission.applications.models import ConsultationRequest, TownshipFeedback
 from admission.core.clock import add_working_days
 from admission.core.db import get_session
-from tests.conftest import Api
-from tests.test_scheduler import COMMUNITIES, api, at, clock, get, in_consultation, run  # noqa: F401
+from tests.support.api import Api
+from tests.support.procedure import COMMUNITIES, at, clock, get, in_consultation, run
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 MONDAY = dt.date(2026, 12, 7)
 

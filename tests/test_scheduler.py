@@ -9,59 +9,22 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
-from zoneinfo import ZoneInfo
 
 import pytest
-import time_machine
-from argon2 import PasswordHasher
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from admission.accounts import operations as account_ops
-from admission.accounts.models import Account, Unit
+from admission.accounts.models import Unit
 from admission.applications.models import Application
 from admission.core.audit import AuditEvent
 from admission.core.clock import add_working_days, is_working_day, subtract_working_days
 from admission.core.db import get_session
 from admission.notifications.models import Notification
 from admission.scheduler.runner import tick
-from tests import factories
-from tests.conftest import DEMO_PASSWORD, Api
-from tests.test_procedure_api import file_and_submit
+from tests.support import factories
+from tests.support.procedure import COMMUNITIES, at, clock, file_and_submit, get, in_consultation, in_review, run
 
-CST = ZoneInfo("Asia/Shanghai")
-# The demo county's ten communities: two in 猗氏镇 (ysz), eight under the county agency sqzg.
-COMMUNITIES = [f"ysz-{c}" for c in ("fd", "xh")] + [
-    f"sqzg-{c}" for c in ("cd", "cx", "cn", "cb", "jf", "yd", "wy", "jh")
-]
-
-
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-
-
-@pytest.fixture
-def api(demo_app, monkeypatch):
-    """The demo county's API client, with cheap password hashes: these tests log in dozens of units."""
-    monkeypatch.setattr(account_ops, "_hasher", FAST_HASHER)
-    with demo_app.app_context():
-        session = get_session()
-        session.execute(update(Account).values(password_hash=FAST_HASHER.hash(DEMO_PASSWORD)))
-        session.commit()
-    return Api(demo_app)
-
-
-def at(day: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
-    """A local (Asia/Shanghai) moment."""
-    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=CST)
-
-
-def clock(when: dt.datetime):
-    return time_machine.travel(when, tick=False)
-
-
-def run(app, when: dt.datetime) -> list[str]:
-    report = tick(app, when)
-    assert not any("失败" in line for line in report), report
-    return report
+# The demo county's API client logs in dozens of units: cheap password hashes (see conftest).
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 
 def notices(app, kind: str | None = None) -> list:
@@ -101,42 +64,12 @@ def reference(app, application_id: int) -> str:
         return get_session().get(Application, application_id).reference
 
 
-def in_review(api, when: dt.datetime, due: dt.date | None, reviewers=("zzb", "mzj"), body=None) -> int:
-    with clock(when):
-        application_id = file_and_submit(api, body or factories.admission())["id"]
-        extra = {"due": due.isoformat()} if due else {}
-        api.action(application_id, "start_preliminary_review", "bb", reviewers=list(reviewers), **extra)
-    return application_id
-
-
-def community_admission() -> dict:
-    body = factories.admission()
-    body["proposed"]["clauses"][0]["applies_to"] = "communities"
-    return body
-
-
-def in_consultation(api, when: dt.datetime, due: dt.date) -> int:
-    """An admission whose consultation (10 communities, townships ysz and sqzg) is open until ``due``."""
-    application_id = in_review(api, when, when.date(), reviewers=("zzb",), body=community_admission())
-    with clock(when):
-        api.action(application_id, "review", "zzb", opinion="agree")
-        opened = api.action(application_id, "open_consultation", "bb", due=due.isoformat())
-    assert opened["consultation"]["in_scope"] == len(COMMUNITIES) and opened["consultation"]["townships"] == 2
-    return application_id
-
-
 def reply(api, when, application_id, villages=(), townships=()):
     with clock(when):
         for code in villages:
             api.action(application_id, "reply", code, opinion="agree", comment="同意")
         for code in townships:
             api.action(application_id, "township_feedback", code, summary="原则同意")
-
-
-def get(api, application_id, as_="bb") -> dict:
-    response = api.get(f"/api/v1/applications/{application_id}", as_)
-    assert response.status_code == 200
-    return response.get_json()
 
 
 def review_status(api, application_id) -> dict[str, tuple[str, str]]:

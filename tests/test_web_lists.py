@@ -7,10 +7,12 @@ import pytest
 
 from admission.web import applications as application_pages
 from admission.web import board, dashboards
-from tests import factories
-from tests.conftest import Api
-from tests.test_scheduler import COMMUNITIES, community_admission
-from tests.test_web_pages import demo_app, fast_password_hashing, main, signed_in, submitted  # noqa: F401
+from tests.support import factories
+from tests.support.api import Api
+from tests.support.html import main, signed_in
+from tests.support.procedure import COMMUNITIES, community_admission, submitted
+
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
 
 @pytest.fixture

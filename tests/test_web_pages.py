@@ -10,172 +10,32 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
 import time_machine
-from argon2 import PasswordHasher
-from sqlalchemy import update
 
-from admission.accounts import operations as account_ops
 from admission.api.schemas import ACTION_SCHEMAS
 from admission.core.clock import local_today
-from tests import factories
-from tests.conftest import DEMO_PASSWORD, Api, _make_app
+from tests.support import factories
+from tests.support.api import DEMO_PASSWORD, Api, fast_passwords
+from tests.support.html import (
+    action_forms,
+    csrf_token,
+    form_fields,
+    login,
+    main,
+    parse,
+    post_form,
+    post_rendered,
+    signed_in,
+)
+from tests.support.procedure import create, submitted
 
-# --------------------------------------------------------------------------- HTML helpers
+# These tests log in dozens of times: cheap password hashes for the module (see conftest).
+pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-
-
-class Node:
-    def __init__(self, tag: str, attrs: dict, parent: Node | None):
-        self.tag, self.attrs, self.parent, self.children = tag, attrs, parent, []
-
-    @property
-    def classes(self) -> set[str]:
-        return set((self.attrs.get("class") or "").split())
-
-    def iter(self):
-        for child in self.children:
-            if isinstance(child, Node):
-                yield child
-                yield from child.iter()
-
-    def find_all(self, tag: str | None = None, cls: str | None = None, **attrs) -> list[Node]:
-        return [
-            n
-            for n in self.iter()
-            if (tag is None or n.tag == tag)
-            and (cls is None or cls in n.classes)
-            and all(n.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())
-        ]
-
-    def find(self, tag: str | None = None, cls: str | None = None, **attrs) -> Node:
-        found = self.find_all(tag, cls, **attrs)
-        assert found, f"no <{tag} class={cls} {attrs}> in:\n{self.text[:2000]}"
-        return found[0]
-
-    def has(self, tag: str | None = None, cls: str | None = None, **attrs) -> bool:
-        return bool(self.find_all(tag, cls, **attrs))
-
-    def ancestor(self, tag: str, cls: str | None = None) -> Node:
-        node = self.parent
-        while node is not None and not (node.tag == tag and (cls is None or cls in node.classes)):
-            node = node.parent
-        assert node is not None, f"<{self.tag}> has no <{tag} class={cls}> around it"
-        return node
-
-    @property
-    def text(self) -> str:
-        parts = [c if isinstance(c, str) else c.text for c in self.children]
-        return re.sub(r"\s+", " ", " ".join(parts)).strip()
-
-
-class _Builder(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.root = self.current = Node("#root", {}, None)
-
-    def handle_starttag(self, tag, attrs):
-        node = Node(tag, {k: (v if v is not None else "") for k, v in attrs}, self.current)
-        self.current.children.append(node)
-        if tag not in VOID:
-            self.current = node
-
-    def handle_startendtag(self, tag, attrs):
-        self.current.children.append(Node(tag, {k: v or "" for k, v in attrs}, self.current))
-
-    def handle_endtag(self, tag):
-        node = self.current
-        while node is not None and node.tag != tag:
-            node = node.parent
-        if node is not None and node.parent is not None:
-            self.current = node.parent
-
-    def handle_data(self, data):
-        self.current.children.append(data)
-
-
-def parse(response) -> Node:
-    builder = _Builder()
-    builder.feed(response.get_data(as_text=True) if hasattr(response, "get_data") else response)
-    return builder.root
-
-
-def main(response) -> Node:
-    return parse(response).find("main")
-
-
-def csrf_token(response) -> str:
-    match = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', response.get_data(as_text=True))
-    assert match, "the page carries no CSRF token"
-    return match.group(1)
-
-
-def action_forms(page: Node) -> list[str]:
-    """The actions the page offers as forms posting to /applications/<id>/actions/<action>."""
-    return [
-        m.group(1)
-        for form in page.find_all("form")
-        if (m := re.search(r"/actions/(\w+)$", form.attrs.get("action", "")))
-    ]
-
-
-def form_fields(form: Node, **overrides) -> dict[str, list[str]]:
-    """What a browser sends for ``form`` as rendered (defaults, checked boxes), with ``overrides``."""
-    fields: dict[str, list[str]] = {}
-    for node in form.iter():
-        name = node.attrs.get("name")
-        if not name or node.tag not in ("input", "textarea", "select"):
-            continue
-        if node.tag == "input" and node.attrs.get("type") in ("checkbox", "radio"):
-            if "checked" in node.attrs:
-                fields.setdefault(name, []).append(node.attrs.get("value", "on"))
-        elif node.tag == "select":
-            options = node.find_all("option")
-            chosen = [o for o in options if "selected" in o.attrs] or options[:1]
-            fields.setdefault(name, []).extend(o.attrs.get("value", o.text) for o in chosen)
-        elif node.tag == "textarea":
-            fields.setdefault(name, []).append(node.text)
-        elif node.attrs.get("type") != "submit":
-            fields.setdefault(name, []).append(node.attrs.get("value", ""))
-    for name, value in overrides.items():
-        fields[name] = value if isinstance(value, list) else [value]
-    return fields
-
-
-def post_rendered(client, page_url: str, action: str, **overrides):
-    """Fill in and send the form on ``page_url`` that posts to ``.../actions/<action>``."""
-    page = parse(client.get(page_url))
-    form = next(f for f in page.find_all("form") if f.attrs.get("action", "").endswith(f"/actions/{action}"))
-    return client.post(form.attrs["action"], data=form_fields(form, **overrides))
-
-
-# --------------------------------------------------------------------------- client helpers
-
-
-def login(client, username: str, password: str = DEMO_PASSWORD, **query):
-    page = client.get("/login", query_string=query)
-    return client.post(
-        "/login",
-        query_string=query,
-        data={"csrf_token": csrf_token(page), "username": username, "password": password},
-    )
-
-
-def signed_in(app, username: str):
-    client = app.test_client()
-    response = login(client, username)
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return client
-
-
-def post_form(client, page_url: str, url: str, data: dict | None = None):
-    """Post ``data`` to ``url`` with the CSRF token of ``page_url``, as a browser would."""
-    token = csrf_token(client.get(page_url))
-    return client.post(url, data={"csrf_token": token, **(data or {})})
+# --------------------------------------------------------------------------- helpers
 
 
 def today() -> dt.date:
@@ -184,39 +44,6 @@ def today() -> dt.date:
 
 def later(days: int):
     return time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=days), tick=True)
-
-
-# --------------------------------------------------------------------------- fast logins
-
-# Each login verifies an Argon2 hash with the production cost (about a second here); these tests log
-# in dozens of times, so the demo accounts get a hash of minimal cost and the hasher is set to match
-# (else the login would rehash at production cost). What is tested is the login page, not the cost.
-FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
-FAST_HASH = FAST_HASHER.hash(DEMO_PASSWORD)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def fast_password_hashing():
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(account_ops, "_hasher", FAST_HASHER)
-        patch.setattr(account_ops, "_DUMMY_HASH", FAST_HASHER.hash("not-a-password"))
-        yield
-
-
-def fast_passwords(app):
-    from admission.accounts.models import Account
-    from admission.core.db import get_session
-
-    with app.app_context():
-        session = get_session()
-        session.execute(update(Account).values(password_hash=FAST_HASH))
-        session.commit()
-    return app
-
-
-@pytest.fixture
-def demo_app(make_app):
-    return fast_passwords(make_app("demo"))
 
 
 # --------------------------------------------------------------------------- API set-up
@@ -228,18 +55,6 @@ def titled(title: str, content: str | None = None, **changes) -> dict:
     if content:
         body["proposed"]["clauses"][0]["content"] = content
     return body
-
-
-def create(api, body, applicant="nyncj") -> int:
-    response = api.post("/api/v1/applications", applicant, json=body)
-    assert response.status_code == 201, response.get_json()
-    return response.get_json()["id"]
-
-
-def submitted(api, body, applicant="nyncj") -> int:
-    app_id = create(api, body, applicant)
-    api.action(app_id, "submit", applicant)
-    return app_id
 
 
 def reviewed(api, app_id, reviewers=("zzb",), due: dt.date | None = None, answer=None):
@@ -271,7 +86,7 @@ CONSULTATION_CONTENT = "组织村民每月清理一次村内河道及沟渠垃�
 
 
 @pytest.fixture(scope="module")
-def county(templates, tmp_path_factory, fast_password_hashing):
+def county(make_module_app, fast_password_hashing):
     """One demo county with an application at every stage (read-only for the tests using it).
 
     draft and submitted: nyncj's; review: preliminary review due in 3 days, zzb answered, mzj not;
@@ -279,8 +94,7 @@ def county(templates, tmp_path_factory, fast_password_hashing):
     re_review: returned once (round 1 by zzb), resubmitted, round 2 by zzb and mzj, consultation closed;
     county: a one-off awaiting the county's decision; approved: a one-off the county approved.
     """
-    app, url = _make_app(templates, "demo", tmp_path_factory.mktemp("web_county"))
-    fast_passwords(app)
+    app = fast_passwords(make_module_app("demo"))
     api = Api(app)
     ids = {"draft": create(api, titled(TITLES["draft"]))}
     ids["submitted"] = submitted(api, titled(TITLES["submitted"]))
@@ -328,12 +142,7 @@ def county(templates, tmp_path_factory, fast_password_hashing):
             clients[username] = signed_in(app, username)
         return clients[username]
 
-    yield SimpleNamespace(app=app, api=api, ids=ids, client=client)
-    with app.app_context():
-        from admission.core.db import get_engine
-
-        get_engine().dispose()
-    templates.drop(url)
+    return SimpleNamespace(app=app, api=api, ids=ids, client=client)
 
 
 # --------------------------------------------------------------------------- 1. login and logout

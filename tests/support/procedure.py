@@ -1,0 +1,136 @@
+"""Taking applications through the procedure over the JSON API, and a controlled clock for it.
+
+``api`` is a ``tests.support.api.Api`` on the demo county.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+import time_machine
+
+from admission.scheduler.runner import tick
+from tests.support import factories
+
+# The service counts dates in Asia/Shanghai; the machine's own date differs from 16:00 UTC on.
+TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+
+CST = ZoneInfo("Asia/Shanghai")
+# The demo county's ten communities: two in 猗氏镇 (ysz), eight under the county agency sqzg.
+COMMUNITIES = [f"ysz-{c}" for c in ("fd", "xh")] + [
+    f"sqzg-{c}" for c in ("cd", "cx", "cn", "cb", "jf", "yd", "wy", "jh")
+]
+
+
+# --------------------------------------------------------------------------- through the procedure
+
+
+def _later(days: int):
+    """Travel past a due date: the stage may then conclude with the missing rows overdue."""
+    return time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=days), tick=True)
+
+
+def file_and_submit(api, body, applicant="nyncj") -> dict:
+    created = api.post("/api/v1/applications", applicant, json=body)
+    assert created.status_code == 201, created.get_json()
+    app = created.get_json()
+    assert app["state"] == "draft" and app["allowed_actions"] == ["submit", "withdraw"]
+    submitted = api.action(app["id"], "submit", applicant)
+    assert submitted["state"] == "submitted" and submitted["reference"].startswith(
+        ("准入〔", "调整〔", "取消〔", "一事一批〔")
+    )
+    return submitted
+
+
+def through_review(api, app_id, reviewers=("zzb", "mzj")):
+    started = api.action(app_id, "start_preliminary_review", "bb", reviewers=list(reviewers), due=TODAY.isoformat())
+    assert started["state"] == "preliminary_review" and len(started["reviews"]) == len(reviewers)
+    for unit in reviewers:
+        api.action(app_id, "review", unit, opinion="agree", comment="同意")
+    return started
+
+
+def through_consultation(api, app_id):
+    opened = api.action(app_id, "open_consultation", "bb", due=TODAY.isoformat())
+    assert opened["state"] == "consultation"
+    api.action(app_id, "reply", "sgz-dyz", opinion="agree", comment="同意承接")
+    api.action(app_id, "reply", "sgz-sg", opinion="agree_with_conditions", comment="需配发工具")
+    api.action(app_id, "township_feedback", "sgz", summary="三管镇所辖村原则同意")
+    # Not every village answered: closing is refused until the due date has passed.
+    refused = api.post(f"/api/v1/applications/{app_id}/actions/close_consultation", "bb", json={})
+    assert refused.status_code == 409 and "未提交" in refused.get_json()["error"]["message"]
+    with _later(1):
+        closed = api.action(app_id, "close_consultation", "bb", comment="征求意见结束")
+    assert closed["state"] == "re_review"
+    assert closed["consultation"]["replied"] == 2
+    assert closed["consultation"]["overdue"] == closed["consultation"]["in_scope"] - 2
+    return closed
+
+
+def approve(api, app_id):
+    forwarded = api.action(app_id, "forward", "bb", comment="复审通过")
+    assert forwarded["state"] == "county_review"
+    decided = api.action(app_id, "decide", "xwxzf", decision="approve", document_number="临发〔2026〕8号")
+    assert decided["state"] == "approved"
+    return decided
+
+
+def create(api, body, applicant="nyncj") -> int:
+    response = api.post("/api/v1/applications", applicant, json=body)
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()["id"]
+
+
+def submitted(api, body, applicant="nyncj") -> int:
+    app_id = create(api, body, applicant)
+    api.action(app_id, "submit", applicant)
+    return app_id
+
+
+# --------------------------------------------------------------------------- on a controlled clock
+
+
+def at(day: dt.date, hour: int = 9, minute: int = 0) -> dt.datetime:
+    """A local (Asia/Shanghai) moment."""
+    return dt.datetime(day.year, day.month, day.day, hour, minute, tzinfo=CST)
+
+
+def clock(when: dt.datetime):
+    return time_machine.travel(when, tick=False)
+
+
+def run(app, when: dt.datetime) -> list[str]:
+    report = tick(app, when)
+    assert not any("失败" in line for line in report), report
+    return report
+
+
+def in_review(api, when: dt.datetime, due: dt.date | None, reviewers=("zzb", "mzj"), body=None) -> int:
+    with clock(when):
+        application_id = file_and_submit(api, body or factories.admission())["id"]
+        extra = {"due": due.isoformat()} if due else {}
+        api.action(application_id, "start_preliminary_review", "bb", reviewers=list(reviewers), **extra)
+    return application_id
+
+
+def community_admission() -> dict:
+    body = factories.admission()
+    body["proposed"]["clauses"][0]["applies_to"] = "communities"
+    return body
+
+
+def in_consultation(api, when: dt.datetime, due: dt.date) -> int:
+    """An admission whose consultation (10 communities, townships ysz and sqzg) is open until ``due``."""
+    application_id = in_review(api, when, when.date(), reviewers=("zzb",), body=community_admission())
+    with clock(when):
+        api.action(application_id, "review", "zzb", opinion="agree")
+        opened = api.action(application_id, "open_consultation", "bb", due=due.isoformat())
+    assert opened["consultation"]["in_scope"] == len(COMMUNITIES) and opened["consultation"]["townships"] == 2
+    return application_id
+
+
+def get(api, application_id, as_="bb") -> dict:
+    response = api.get(f"/api/v1/applications/{application_id}", as_)
+    assert response.status_code == 200
+    return response.get_json()
