@@ -65,24 +65,20 @@ def init(demo: bool, password: str | None):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
-@click.option("--no-scheduler", is_flag=True, help="不在本进程内运行定时任务")
+@click.option("--workers", type=click.IntRange(1, 64), help="Web 进程数（默认为处理器核数；1 为单进程）")
+@click.option("--no-scheduler", is_flag=True, help="不运行定时任务（另行运行 admission scheduler run 时）")
 @with_appcontext
-def serve(host: str, port: int, threads: int, no_scheduler: bool):
-    """用生产级 WSGI 服务器（waitress）提供网页和 API。"""
+def serve(host: str, port: int, threads: int, workers: int | None, no_scheduler: bool):
+    """用生产级 WSGI 服务器提供网页和 API；多核时每个核一个 Web 进程，定时任务只运行一份。"""
+    from admission.runtime.server import default_workers
     from admission.runtime.server import serve as serve_app
 
-    app = current_app._get_current_object()
-    scheduler = None
-    if not no_scheduler:
-        from admission.scheduler.runner import start_background
-
-        scheduler = start_background(app)
-    click.echo(f"服务地址：http://{host}:{port}/")
-    try:
-        serve_app(app, host=host, port=port, threads=threads)
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
+    workers = workers or default_workers()
+    click.echo(f"服务地址：http://{host}:{port}/（{workers} 个 Web 进程）")
+    serve_app(
+        current_app._get_current_object(), host=host, port=port, threads=threads, workers=workers,
+        scheduler=not no_scheduler,
+    )  # fmt: skip
 
 
 @click.group()
