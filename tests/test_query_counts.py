@@ -27,8 +27,8 @@ from sqlalchemy import func, select, update
 
 from admission.accounts.models import Account, Unit
 from admission.applications import operations as ops
-from admission.applications import shared
 from admission.applications.models import Application
+from admission.core import clock
 from admission.core.db import get_session
 from admission.releases import operations as release_ops
 from tests.support import factories
@@ -62,7 +62,7 @@ class Builder:
     def __init__(self, session, now: dt.datetime):
         self.session, self.now = session, now
         self.accounts = {a.username: a for a in session.scalars(select(Account))}
-        self.today = shared.today(now)
+        self.today = clock.today(now)
 
     def do(self, username: str | None, application: Application, action: str, **body) -> None:
         account = self.accounts[username] if username else None

@@ -98,9 +98,6 @@ def one_off_register(session, today) -> list[dict]:
 
 @blueprint.get("/one-offs")
 def one_offs():
-    from flask import current_app
+    from admission.core.clock import today
 
-    from admission.core.clock import local_today
-    from catalogue.db import utcnow
-
-    return jsonify(one_off_register(get_session(), local_today(utcnow(), current_app.config["ADMISSION_TIMEZONE"])))
+    return jsonify(one_off_register(get_session(), today()))

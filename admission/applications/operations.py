@@ -18,12 +18,13 @@ from admission.accounts.models import Account
 from admission.applications import access, stage_actions
 from admission.applications.models import KIND_PREFIX, Application, ReferenceCounter
 from admission.applications.screening import banned_fields_from_config, blocking, screen
-from admission.applications.shared import actor_of, listed_duties, listed_duty, move_as, today
-from admission.applications.workflow import find_transition
+from admission.applications.workflow import actor_of, find_transition, move_as
 from admission.core import audit
+from admission.core.clock import today
 from admission.errors import Conflict, Forbidden, Invalid, NotFound
 from admission.meetings.models import Meeting
 from admission.notifications.operations import application_title, notify, units_with_role
+from admission.releases.queries import listed_duties, listed_duty
 from catalogue.records import RecordError, normalise_duty
 
 # Re-exported: callers look the listed duties up here.

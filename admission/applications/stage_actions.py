@@ -10,9 +10,11 @@ from sqlalchemy.orm import Session
 from admission.accounts.models import Unit
 from admission.applications import stages
 from admission.applications.models import Application, ConsultationRequest, Review, TownshipFeedback
-from admission.applications.shared import check_due, due_after, listed_duty, move_as, today
+from admission.applications.workflow import move_as
+from admission.core.clock import check_due, due_after, today
 from admission.errors import Conflict, Invalid
 from admission.notifications.operations import application_title, notify, units_with_role
+from admission.releases.queries import listed_duty
 from catalogue.records import duty_applies_to
 
 

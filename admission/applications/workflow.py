@@ -142,6 +142,17 @@ def move(
     )
 
 
+def actor_of(account) -> tuple[str, str | None]:
+    """Who an audit event names: the account and its unit, or the system (scheduler, CLI)."""
+    return (account.username, account.unit.code) if account else ("system", None)
+
+
+def move_as(session: Session, account, application: Application, action: str, now, **kwargs) -> None:
+    transition = find_transition(application, action)
+    actor, unit = actor_of(account)
+    move(session, application, transition, actor=actor, actor_unit=unit, now=now, **kwargs)
+
+
 STATE_LABELS = {s.value: s.label for s in State}
 
 

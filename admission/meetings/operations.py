@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from admission.accounts.models import Account, Unit
 from admission.applications.models import Application
-from admission.core import audit
+from admission.core import audit, clock
+from admission.core.formatting import local_time
 from admission.errors import Invalid
 from admission.meetings import access
 from admission.meetings.models import Meeting
@@ -81,3 +82,21 @@ def record_minutes(session: Session, account: Account, meeting: Meeting, data: d
     audit.record(session, actor=account.username, actor_unit=account.unit.code, entity="meeting", entity_id=meeting.id,
                  action="record_minutes", changes={"decisions": data["decisions"], "attended": meeting.attended}, now=now)  # fmt: skip
     return meeting
+
+
+def remind_upcoming(session: Session, now: dt.datetime) -> str:
+    """Attendees are reminded the day before a joint meeting (at once if it was scheduled later)."""
+    today = clock.today(now)
+    upcoming = session.scalars(
+        select(Meeting).where(Meeting.scheduled_at > now, Meeting.scheduled_at < now + dt.timedelta(days=3))
+    ).all()
+    sent = 0
+    for meeting in upcoming:
+        if clock.today(meeting.scheduled_at) - today > dt.timedelta(days=1):
+            continue
+        ids = session.scalars(select(Unit.id).where(Unit.code.in_(meeting.attendees))).all()
+        sent += notify(
+            session, ids, kind="meeting_reminder", key=f"meeting_reminder:{meeting.id}",
+            title=f"明日联席会议提醒：{local_time(meeting.scheduled_at)}，{meeting.location}",
+        )  # fmt: skip
+    return f"会议提醒：{sent} 条"

@@ -81,3 +81,12 @@ def duty_with_history(session: Session, code: str) -> tuple[dict, list[dict]]:
         raise NotFound(f"没有编码为 {code} 的事项")
     version, record = listing
     return record | {"withdrawn": version != release_or_404(session, None).version}, duty_history(session, code)
+
+
+def listed_duties(session: Session) -> list[dict]:
+    """The duties of the list in force, as records."""
+    return release_records(session, current_release(session))
+
+
+def listed_duty(session: Session, code: str | None) -> dict | None:
+    return next((d for d in listed_duties(session) if d["code"] == code), None) if code else None

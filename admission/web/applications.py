@@ -16,6 +16,7 @@ from admission.applications.models import KINDS, Application
 from admission.applications.presenter import allowed_actions, consultation_for
 from admission.applications.workflow import ACTION_LABELS, COMMENT_REQUIRED
 from admission.core import fragments
+from admission.core.clock import today
 from admission.core.db import get_session
 from admission.core.i18n import gettext as _
 from admission.errors import DomainError
@@ -23,7 +24,6 @@ from admission.meetings.models import Meeting
 from admission.notifications.operations import units_with_role
 from admission.web import blueprint, paging
 from admission.web.forms import ApplicationForm, body_to_formdata, findings_by_field, form_to_body
-from admission.web.home import today
 
 # An application's page shows its latest events and, of a wide consultation, the townships furthest
 # behind; the whole record and every township are on pages of their own.

@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, render_template
+from flask import abort, g, render_template
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 
 from admission.applications import access
 from admission.core import fragments
-from admission.core.clock import local_today
+from admission.core.clock import today
 from admission.core.db import get_session
 from admission.core.i18n import lazy_gettext as _l
 from admission.notifications.models import Notification
 from admission.web import blueprint, board, dashboards, paging
 from catalogue.db import utcnow
-
-
-def today():
-    return local_today(utcnow(), current_app.config["ADMISSION_TIMEZONE"])
 
 
 @blueprint.app_context_processor
