@@ -24,6 +24,7 @@ from admission.api.schemas import ACTION_SCHEMAS
 from admission.core.db import get_engine
 from tests.support import factories
 from tests.support.api import Api
+from tests.support.procedure import YEAR, county_decision, forward
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -151,8 +152,8 @@ class World:
         api.action(approved, "open_consultation", "bb", due=TODAY.isoformat())
         with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=1), tick=True):
             api.action(approved, "close_consultation", "bb")
-        api.action(approved, "forward", "bb")
-        api.action(approved, "decide", "xwxzf", decision="approve", document_number="临发〔2026〕8号")
+        forward(api, approved)
+        api.action(approved, "decide", "xwxzf", **county_decision(document_number=f"临发〔{YEAR}〕8号"))
         ids["approved"] = approved
         release = api.post("/api/v1/catalogue/releases", "bb", json={"title": "草稿", "applications": [approved]})
         assert release.status_code == 201, release.get_json()
@@ -931,8 +932,8 @@ def _draft_release_and_notification(api) -> tuple[int, int]:
     api.action(app_id, "open_consultation", "bb", due=TODAY.isoformat())
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=1), tick=True):
         api.action(app_id, "close_consultation", "bb")
-    api.action(app_id, "forward", "bb")
-    api.action(app_id, "decide", "xwxzf", decision="approve")
+    forward(api, app_id)
+    api.action(app_id, "decide", "xwxzf", **county_decision())
     release = api.post("/api/v1/catalogue/releases", "bb", json={})
     assert release.status_code == 201, release.get_json()
     return release.get_json()["version"], api.get("/api/v1/notifications", "bb").get_json()[0]["id"]

@@ -30,9 +30,11 @@ from admission.applications import operations as ops
 from admission.applications import shared
 from admission.applications.models import Application
 from admission.core.db import get_session
+from admission.meetings import operations as meetings
 from admission.releases import operations as release_ops
 from tests.support import factories
 from tests.support.api import DEMO_PASSWORD, FAST_HASH
+from tests.support.procedure import YEAR, county_decision
 from tests.support.query_counter import count_statements
 
 SMALL, LARGE = 1, 10  # bundles per county
@@ -102,10 +104,17 @@ class Builder:
                     now=self.now + dt.timedelta(days=2))  # fmt: skip
         if target == "re_review":
             return
-        self.do("bb", application, "forward", comment="复审通过")
+        bb = self.accounts["bb"]
+        meeting = meetings.schedule_meeting(self.session, bb, {
+            "scheduled_at": self.now - dt.timedelta(hours=1), "location": "县委第一会议室", "agenda": [application.id],
+        }, now=self.now)  # fmt: skip
+        meetings.record_minutes(self.session, bb, meeting, {
+            "text": "复审", "decisions": [{"application_id": application.id, "outcome": "forward"}],
+        }, now=self.now)  # fmt: skip
+        self.do("bb", application, "forward", comment="复审通过", meeting_id=meeting.id)
         if target == "county_review":
             return
-        self.do("xwxzf", application, "decide", decision="approve", document_number="临发〔2026〕8号")
+        self.do("xwxzf", application, "decide", **county_decision(document_number=f"临发〔{YEAR}〕8号"))
 
     def filed(self, applicant: str, target: str, body: dict, **stage) -> Application:
         application = self.create(applicant, body)

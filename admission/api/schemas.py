@@ -58,6 +58,9 @@ class ClauseSchema(StrictSchema):
 
 
 class FlowSchema(StrictSchema):
+    code = fields.String(allow_none=True, validate=validate.Length(max=40))
+    title = fields.String(allow_none=True, validate=SHORT)
+    implementing_body = fields.String(allow_none=True, validate=SHORT)
     steps = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=100))
     supervisor = fields.String(allow_none=True, validate=validate.Length(max=500))
     risks = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=50))

@@ -15,6 +15,7 @@ from tests.support import factories
 
 # The service counts dates in Asia/Shanghai; the machine's own date differs from 16:00 UTC on.
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+YEAR = TODAY.year
 
 CST = ZoneInfo("Asia/Shanghai")
 # The demo county's ten communities: two in 猗氏镇 (ysz), eight under the county agency sqzg.
