@@ -136,7 +136,7 @@ def amendment(builder: Builder, code: str) -> dict:
     proposed = {k: copy.deepcopy(v) for k, v in listed.items() if k not in ("code", "number", "applies_to", "role")}
     proposed["clauses"][0]["content"] += "（依法调整）"
     guarantees = factories.VALID_ADMISSION["guarantees"]
-    return {"kind": "amendment", "duty_code": code, "reason": "法律修订", "proposed": proposed,
+    return {"kind": "amendment", "duty_code": code, "reason": "法律修订", "cause": "other", "proposed": proposed,
             "boundary": "仅调整内容表述", "mechanism": "按原机制运行", "guarantees": guarantees}  # fmt: skip
 
 
@@ -158,7 +158,9 @@ def build_county(app, bundles: int) -> dict:
             changed = builder.filed("mzj", "published", amendment(builder, f"D{i + 1:03d}"))
             to_publish.append(changed.id)
         # One withdrawal: the large release 2 lists more duties than the small one.
-        withdrawn = builder.filed("zzb", "published", {"kind": "withdrawal", "duty_code": "D031", "reason": "机构改革"})
+        withdrawn = builder.filed(
+            "zzb", "published", {"kind": "withdrawal", "duty_code": "D031", "reason": "机构改革", "cause": "other"}
+        )
         to_publish.append(withdrawn.id)
         # The application the detail pages show: its stage work scales with the county too.
         focus = builder.filed(
