@@ -29,6 +29,8 @@ from tests.support.procedure import YEAR, county_decision, forward
 CJK = re.compile(r"[\u3400-\u9fff]")
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 FUTURE = "2030-12-01T09:00:00+08:00"
+# Minutes are recorded only after a meeting was held.
+PAST = "2026-01-05T09:00:00+08:00"
 USERS = ("nyncj", "bb", "xwxzf", "zzb", "mzj", "sgz", "sgz-dyz")
 # Failed logins are counted on purpose (login throttling); everything else must stay as it was.
 NOT_FINGERPRINTED = {"login_throttle", "alembic_version"}
@@ -160,7 +162,9 @@ class World:
         ids["draft_release"] = release.get_json()["version"]
 
         meeting = api.post(
-            "/api/v1/meetings", "bb", json={"scheduled_at": FUTURE, "location": "县委第一会议室", "agenda": [approved]}
+            "/api/v1/meetings",
+            "bb",
+            json={"scheduled_at": PAST, "location": "县委第一会议室", "agenda": [ids["consult"]]},
         )
         assert meeting.status_code == 201, meeting.get_json()
         ids["meeting"] = meeting.get_json()["id"]
@@ -263,7 +267,7 @@ VALID = {
     "decide": {"decision": "approve", "document_number": "临发〔2026〕9号", "decided_on": TODAY.isoformat()},
     "extend_deadline": {"due": (TODAY + dt.timedelta(days=30)).isoformat(), "unit": "zzb", "comment": "延期"},
     "release": {"title": "临猗县村（社区）履行职责事项清单"},
-    "meeting": {"scheduled_at": FUTURE, "location": "县委会议室", "agenda": [], "attendees": ["zzb"]},
+    "meeting": {"scheduled_at": PAST, "location": "县委会议室", "agenda": [], "attendees": ["zzb"]},
     "minutes": {"text": "会议纪要", "decisions": []},
 }
 assert set(VALID) == set(ENDPOINTS)

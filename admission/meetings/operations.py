@@ -94,7 +94,7 @@ def _attendees(session: Session, codes: list[str]) -> tuple[list[str], list[int]
     if strangers := [c for c in codes if c not in members]:
         raise Invalid(
             f"参会单位须为联席会议成员单位：{'、'.join(strangers)}；其他单位请列为列席",
-            fields={"attendees": f"不是成员单位：{'、'.join(strangers)}"},
+            fields={"attendees": strangers},
         )
     return codes, [members[c] for c in codes]
 
@@ -119,8 +119,6 @@ def schedule_meeting(session: Session, account: Account, data: dict, *, now: dt.
     access.check_manage(account)
     agenda = _agenda(session, data.get("agenda") or [])
     topics = _topics(data.get("topics") or [])
-    if not agenda and not topics:
-        raise Invalid("会议至少要有一项议题（申请或其他议题）", fields={"agenda": "请列入申请或其他议题"})
     codes, attendee_ids = _attendees(session, data.get("attendees") or [])
     observers, observer_ids = _observers(session, data.get("observers") or [], codes)
     meeting = Meeting(
