@@ -486,8 +486,9 @@ FIELD_CASES = {
     "meeting": [
         ("scheduled_at", MISSING), ("scheduled_at", None), ("scheduled_at", "2030-12-01T09:00:00"),
         ("scheduled_at", "2030-13-45T09:00:00+08:00"), ("scheduled_at", "2030-12-01"), ("scheduled_at", 20301201),
-        ("scheduled_at", True), ("scheduled_at", "明天上午"), ("scheduled_at", "2020-01-01T09:00:00+08:00"),
-        ("location", MISSING), ("location", None), ("location", ""), ("location", 1), ("location", "地" * 201),
+        # A meeting already held may be recorded: a past time is no error.
+        ("scheduled_at", True), ("scheduled_at", "明天上午"), ("kind", "informal"), ("observers", [""]),
+        ("topics", [{"proposed_by": "县委组织部"}]), ("location", MISSING), ("location", None), ("location", ""), ("location", 1), ("location", "地" * 201),
         ("agenda", "1"), ("agenda", 1), ("agenda", ["1"]), ("agenda", [1.5]), ("agenda", [True]), ("agenda", [None]),
         ("agenda", [999]), ("agenda", [-1]), ("agenda", list(range(1, 102))), ("attendees", "zzb"),
         ("attendees", [1]), ("attendees", ["nosuchunit"]), ("attendees", ["z" * 65]), ("attendees", {"zzb": 1}),
