@@ -169,7 +169,7 @@ def build_county(app, bundles: int) -> dict:
         )  # fmt: skip
         release = release_ops.assemble_release(
             session, builder.accounts["bb"], title=None, document_number="临编办发〔2026〕3号",
-            effective_on=None, application_ids=to_publish,
+            effective_on=builder.today, application_ids=to_publish,
         )  # fmt: skip
         release_ops.publish_assembled_release(session, builder.accounts["bb"], release.version, now=builder.now)
         session.execute(update(Account).values(password_hash=FAST_HASH))
