@@ -33,16 +33,31 @@ def register_cli(app) -> None:
 @click.command()
 @click.option("--demo", is_flag=True, help="同时创建演示县（单位、乡镇、村和账号）")
 @click.option("--password", help="演示账号的统一密码（默认随机生成并打印一次）")
+@click.option(
+    "--catalogue", "catalogue_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="本县自己的清单（.xlsx 附件1版式或 .yaml），作为第 1 版载入",
+)  # fmt: skip
+@click.option("--title", help="本县清单的标题（与 --catalogue 同用）")
 @with_appcontext
-def init(demo: bool, password: str | None):
+def init(demo: bool, password: str | None, catalogue_file: Path | None, title: str | None):
     """创建或升级数据库结构，并在没有任何版本时载入第 1 版清单。"""
     from admission.releases import operations as release_ops
     from admission.runtime import migrate
+    from catalogue.layout import LayoutError
+    from catalogue.releases import ReleaseError
 
     Path(current_app.instance_path).mkdir(parents=True, exist_ok=True)
     migrate.upgrade(get_engine())
     session = get_session()
-    release = release_ops.load_initial_release(session, actor="cli")
+    own = (catalogue_file.name, catalogue_file.read_bytes()) if catalogue_file else None
+    try:
+        release = release_ops.load_initial_release(session, actor="cli", own=own, title=title)
+    except (LayoutError, ReleaseError) as exc:
+        session.rollback()
+        click.echo("载入清单失败，未写入任何数据：", err=True)
+        for problem in getattr(exc, "problems", [exc]):
+            click.echo(f"  {problem}", err=True)
+        sys.exit(1)
     session.commit()
     if release is not None:
         click.echo(f"已载入第 {release.version} 版清单：{release.title}")

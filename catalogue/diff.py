@@ -11,7 +11,7 @@ from catalogue.records import CLAUSE_LIST_FIELDS
 
 DUTY_FIELDS = ("category", "title")
 CLAUSE_FIELDS = ("heading", "content", *CLAUSE_LIST_FIELDS, "applies_to", "role", "remark")
-FLOW_FIELDS = ("steps", "supervisor", "risks", "controls")
+FLOW_FIELDS = ("code", "title", "implementing_body", "steps", "supervisor", "risks", "controls")
 
 
 def duty_changes(before: dict, after: dict) -> dict[str, dict]:

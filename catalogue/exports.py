@@ -18,6 +18,10 @@ def release_document(release, records: list[dict]) -> dict:
         "document_number": release.document_number,
         "effective_on": release.effective_on.isoformat() if release.effective_on else None,
         "published_at": release.published_at.isoformat() if release.published_at else None,
+        "issued_by": release.issued_by,
+        "source": release.source,
+        "provenance": release.provenance,
+        "notes": release.notes or [],
         "duties": records,
     }
 

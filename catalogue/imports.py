@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from catalogue.layout import LayoutError, Problem, find_columns, match_current, rows_to_records
 from catalogue.models import Release
 from catalogue.records import RecordError, normalise_duty
-from catalogue.releases import build_release, current_release, publish_release, release_records
+from catalogue.releases import build_release, latest_release, local_today, publish_release, release_records
 from catalogue.xlsx import read_xlsx
 
 RELEASE1_FILE = "release1_linyi_2022.yaml"
@@ -44,7 +44,7 @@ def _names(record: dict) -> list[str]:
 def parse_file(session: Session, filename: str, data: bytes) -> tuple[dict, list[dict]]:
     """``(metadata, records)`` from an uploaded list; raises LayoutError naming every problem."""
     suffix = Path(filename).suffix.lower()
-    current = release_records(session, current_release(session))
+    current = release_records(session, latest_release(session))
     if suffix in (".yaml", ".yml"):
         meta, records = parse_yaml(data)
         for record in records:
@@ -68,10 +68,13 @@ def import_release(
     document_number: str | None = None,
     effective_on: dt.date | None = None,
     now: dt.datetime | None = None,
+    default_effective: bool = True,
 ) -> Release:
-    """Parse the file and publish it as the next release; nothing is written if any row is bad."""
+    """Parse the file and publish it as the next release (``source: import``); nothing is written if
+    any row is bad. It takes effect on ``effective_on``, else the file's own date, else today unless
+    ``default_effective`` is off (a list whose document names no day: in force from the start)."""
     meta, records = parse_file(session, filename, data)
-    title = title or meta.get("title") or getattr(current_release(session), "title", None)
+    title = title or meta.get("title") or getattr(latest_release(session), "title", None)
     if not title:
         raise LayoutError([Problem(0, None, "请用 --title 给出清单标题")])
     release = build_release(
@@ -79,7 +82,11 @@ def import_release(
         records,
         title=title,
         document_number=document_number or meta.get("document_number"),
-        effective_on=effective_on or meta.get("effective_on"),
+        effective_on=effective_on or meta.get("effective_on") or (local_today() if default_effective else None),
+        source="import",
+        issued_by=meta.get("issued_by"),
+        notes=[str(n) for n in meta.get("notes") or []],
+        provenance=meta.get("provenance") or f"《{title}》（{Path(filename).name}）",
     )
     return publish_release(session, release, now=now)
 
@@ -88,8 +95,18 @@ def release1_data() -> bytes:
     return resources.files("catalogue.data").joinpath(RELEASE1_FILE).read_bytes()
 
 
-def load_release1(session: Session, *, now: dt.datetime | None = None) -> Release | None:
-    """Publish the Linyi 2022 list as release 1 unless the county already has a release."""
-    if current_release(session) is not None:
+def load_release1(
+    session: Session,
+    *,
+    now: dt.datetime | None = None,
+    filename: str | None = None,
+    data: bytes | None = None,
+    title: str | None = None,
+) -> Release | None:
+    """Publish release 1 unless the county already has a release: the Linyi 2022 list, or the county's
+    own list from ``filename``/``data`` (``init --catalogue FILE --title T``)."""
+    if latest_release(session) is not None:
         return None
-    return import_release(session, RELEASE1_FILE, release1_data(), now=now)
+    if data is None:
+        return import_release(session, RELEASE1_FILE, release1_data(), now=now, default_effective=False)
+    return import_release(session, filename, data, title=title, now=now, default_effective=False)

@@ -22,6 +22,8 @@ from catalogue.fields import (
 
 COLUMNS = ("序号", "事项类别", "事项名称", "主要内容", "实施依据", "实施主体", "指导单位", "备注")
 CODE_COLUMN = "事项编码"
+# Optional: the list's own flowchart number (Linzi's 流程图编号 xwql-001), kept as flow.code.
+FLOW_CODE_COLUMN = "流程图编号"
 VILLAGES_ONLY = "社区不涉及"
 COMMUNITIES_ONLY = "村不涉及"
 # Fields whose blank cell on a duty's later row means "as the row above" (a merged cell).
@@ -111,7 +113,7 @@ def find_columns(header: list) -> tuple[dict[str, int], list[Problem]]:
     """Column positions by name; 实施主体（或配合单位） and line-broken names are accepted."""
     keys = [_header_key(v) for v in header]
     positions: dict[str, int] = {}
-    for name in (*COLUMNS, CODE_COLUMN):
+    for name in (*COLUMNS, CODE_COLUMN, FLOW_CODE_COLUMN):
         for index, key in enumerate(keys):
             if key == name or (key.startswith(name) and key[len(name) :].startswith(("（", "("))):
                 positions[name] = index
@@ -126,6 +128,7 @@ class _Draft:
     number: int
     category: str
     code: str | None
+    flow_code: str | None = None
     names: list[str] = field(default_factory=list)
     clauses: list[dict] = field(default_factory=list)
 
@@ -174,7 +177,8 @@ def rows_to_records(rows: list[Row], positions: dict[str, int], current: list[di
             if not name:
                 problems.append(Problem(row_number, "事项名称", "不能为空"))
             code = normalise_text(str(cell(cells, CODE_COLUMN))) or None
-            drafts.append(_Draft(row_number, number, category, code))
+            flow_code = normalise_text(str(cell(cells, FLOW_CODE_COLUMN))) or None
+            drafts.append(_Draft(row_number, number, category, code, flow_code))
         elif not drafts:
             problems.append(Problem(row_number, "序号", "第一条事项的序号不能为空"))
             continue
@@ -231,13 +235,16 @@ def _to_record(draft: _Draft, current: list[dict]) -> dict:
         title = match["title"] if match else "、".join(distinct)
     else:
         title = distinct[0]
+    flow = match["flow"] if match else None
+    if draft.flow_code:
+        flow = (flow or {}) | {"code": draft.flow_code}
     return {
         "code": draft.code or (match["code"] if match else None),
         "number": draft.number,
         "category": draft.category,
         "title": title,
         "clauses": draft.clauses,
-        "flow": match["flow"] if match else None,
+        "flow": flow,
     }
 
 

@@ -34,6 +34,13 @@ class Release(Base):
     document_number: Mapped[str | None] = mapped_column(String(100))
     effective_on: Mapped[dt.date | None] = mapped_column(Date)
     notice: Mapped[str | None] = mapped_column(Text)
+    # procedure: assembled from decided applications; import: loaded from a file (release 1, a CLI import).
+    source: Mapped[str] = mapped_column(String(16), default="procedure", server_default="procedure")
+    issued_by: Mapped[str | None] = mapped_column(String(200))
+    # The list's own footnotes (备注), kept with it.
+    notes: Mapped[list | None] = mapped_column(JSONType)
+    # An imported list: the document it was loaded from, e.g. 《临猗县村（社区）履行职责事项清单》（2022年）.
+    provenance: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Null while the release is a draft; once set, the release and its rows are frozen.
     published_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)

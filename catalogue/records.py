@@ -88,9 +88,17 @@ def normalise_flow(raw, field: str = "flow") -> dict | None:
         raise RecordError(field, "应为对象")
     flow = {name: _text_list(raw.get(name), f"{field}.{name}") for name in FLOW_LIST_FIELDS}
     flow["supervisor"] = _text(raw.get("supervisor"), f"{field}.supervisor", limit=500)
+    # The list's own chart number (Linzi: xwql-001), and the chart's title and implementing body
+    # where they differ from the duty's (annex 2 of seeds/000).
+    flow["code"] = _text(raw.get("code"), f"{field}.code", limit=40)
+    flow["title"] = _text(raw.get("title"), f"{field}.title", limit=200)
+    flow["implementing_body"] = _text(raw.get("implementing_body"), f"{field}.implementing_body", limit=200)
     if not any(flow.values()):
         return None
     return {
+        "code": flow["code"],
+        "title": flow["title"],
+        "implementing_body": flow["implementing_body"],
         "steps": flow["steps"],
         "supervisor": flow["supervisor"],
         "risks": flow["risks"],

@@ -7,10 +7,12 @@ command, a scheduler job) owns the transaction and records the audit event besid
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Iterable, Mapping
+from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from catalogue.db import utcnow
@@ -23,13 +25,51 @@ CODE_PATTERN = re.compile(r"^D\d{3,6}$")
 
 
 class ReleaseError(Exception):
-    """A release that cannot be built or published; the message is for the user, in Chinese."""
+    """A release that cannot be built or published; the message is for the user, in Chinese.
+
+    ``field`` names the input at fault, when there is one."""
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field
 
 
-def current_release(session: Session) -> Release | None:
+def local_today() -> dt.date:
+    """Today where the county is (ADMISSION_TIMEZONE, as the service reads it)."""
+    return dt.datetime.now(ZoneInfo(os.environ.get("ADMISSION_TIMEZONE", "Asia/Shanghai"))).date()
+
+
+def _in_force_on(day: dt.date):
+    # A release without an effective date (a list loaded from a document that names none) is in force
+    # from the start of the record.
+    return or_(Release.effective_on.is_(None), Release.effective_on <= day)
+
+
+def current_release(session: Session, on: dt.date | None = None) -> Release | None:
+    """The list in force on ``on`` (default today): the newest published release effective by then."""
+    day = on or local_today()
+    return session.scalars(
+        select(Release)
+        .where(Release.published_at.is_not(None), _in_force_on(day))
+        .order_by(Release.version.desc())
+        .limit(1)
+    ).first()
+
+
+def latest_release(session: Session) -> Release | None:
+    """The newest published release, in force or upcoming: what the next release is built on."""
     return session.scalars(
         select(Release).where(Release.published_at.is_not(None)).order_by(Release.version.desc()).limit(1)
     ).first()
+
+
+def release_status(release: Release, in_force: Release | None) -> str:
+    """in_force, upcoming (published, effective later) or superseded, as of the day ``in_force`` was read."""
+    if in_force is not None and release.version == in_force.version:
+        return "in_force"
+    if in_force is None or release.version > in_force.version:
+        return "upcoming"
+    return "superseded"
 
 
 def published_releases(session: Session) -> list[Release]:
@@ -128,6 +168,10 @@ def build_release(
     document_number: str | None = None,
     effective_on: dt.date | None = None,
     causes: Mapping[str, int] | None = None,
+    source: str = "procedure",
+    issued_by: str | None = None,
+    notes: list[str] | None = None,
+    provenance: str | None = None,
 ) -> Release:
     """A draft release listing exactly ``records``, with its change log against the current release.
 
@@ -146,7 +190,10 @@ def build_release(
     allocate_codes(session, records)
 
     version = (session.scalar(select(func.max(Release.version))) or 0) + 1
-    release = Release(version=version, title=title.strip(), document_number=document_number, effective_on=effective_on)
+    release = Release(
+        version=version, title=title.strip(), document_number=document_number, effective_on=effective_on,
+        source=source, issued_by=issued_by, notes=notes or None, provenance=provenance,
+    )  # fmt: skip
     session.add(release)
     session.flush()
     for record in records:
@@ -161,7 +208,7 @@ def build_release(
                 flow=record["flow"],
             )
         )
-    previous = release_records(session, current_release(session))
+    previous = release_records(session, latest_release(session))
     causes = causes or {}
     diff = diff_records(previous, records)
     for kind, items in (("added", diff["added"]), ("amended", diff["amended"]), ("withdrawn", diff["withdrawn"])):
@@ -179,7 +226,9 @@ def build_release(
     return release
 
 
-def publish_release(session: Session, release: Release, *, now: dt.datetime | None = None) -> Release:
+def publish_release(
+    session: Session, release: Release, *, now: dt.datetime | None = None, citations: dict | None = None
+) -> Release:
     """Make a draft release current. Refused if it is already published or not the newest."""
     if release.is_published:
         raise ReleaseError(f"第 {release.version} 版已发布，不能再次发布")
@@ -188,12 +237,23 @@ def publish_release(session: Session, release: Release, *, now: dt.datetime | No
     )
     if newer:
         raise ReleaseError(f"已有比第 {release.version} 版更新的已发布版本")
+    latest = latest_release(session)
+    if (
+        latest is not None
+        and latest.effective_on is not None
+        and release.effective_on is not None
+        and release.effective_on < latest.effective_on
+    ):
+        raise ReleaseError(
+            f"施行日期不能早于第 {latest.version} 版的施行日期 {latest.effective_on.isoformat()}", "effective_on"
+        )
     now = now or utcnow()
     notice = compose_notice(
         release,
         release_changes(session, release),
         {e["code"]: e for e in release_records(session, release)},
-        {e["code"]: e for e in release_records(session, current_release(session))},
+        {e["code"]: e for e in release_records(session, latest_release(session))},
+        citations,
     )
     # Compare-and-set: of two publishers racing on the same draft, exactly one wins.
     result = session.execute(
@@ -217,12 +277,12 @@ def discard_draft(session: Session, release: Release) -> None:
     session.flush()
 
 
-def latest_listing(session: Session, code: str) -> tuple[int, dict] | None:
-    """The newest published release that lists the duty, and the duty as listed there."""
+def latest_listing(session: Session, code: str, on: dt.date | None = None) -> tuple[int, dict] | None:
+    """The newest release in force by ``on`` (default today) that lists the duty, and the duty as listed there."""
     row = session.execute(
         select(Release.version, ReleaseEntry)
         .join(ReleaseEntry, ReleaseEntry.release_id == Release.id)
-        .where(ReleaseEntry.duty_code == code, Release.published_at.is_not(None))
+        .where(ReleaseEntry.duty_code == code, Release.published_at.is_not(None), _in_force_on(on or local_today()))
         .order_by(Release.version.desc())
         .limit(1)
     ).first()

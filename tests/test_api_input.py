@@ -24,10 +24,13 @@ from admission.api.schemas import ACTION_SCHEMAS
 from admission.core.db import get_engine
 from tests.support import factories
 from tests.support.api import Api
+from tests.support.procedure import YEAR, county_decision, forward
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
 FUTURE = "2030-12-01T09:00:00+08:00"
+# Minutes are recorded only after a meeting was held.
+PAST = "2026-01-05T09:00:00+08:00"
 USERS = ("nyncj", "bb", "xwxzf", "zzb", "mzj", "sgz", "sgz-dyz")
 # Failed logins are counted on purpose (login throttling); everything else must stay as it was.
 NOT_FINGERPRINTED = {"login_throttle", "alembic_version"}
@@ -151,15 +154,17 @@ class World:
         api.action(approved, "open_consultation", "bb", due=TODAY.isoformat())
         with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=1), tick=True):
             api.action(approved, "close_consultation", "bb")
-        api.action(approved, "forward", "bb")
-        api.action(approved, "decide", "xwxzf", decision="approve", document_number="临发〔2026〕8号")
+        forward(api, approved)
+        api.action(approved, "decide", "xwxzf", **county_decision(document_number=f"临发〔{YEAR}〕8号"))
         ids["approved"] = approved
         release = api.post("/api/v1/catalogue/releases", "bb", json={"title": "草稿", "applications": [approved]})
         assert release.status_code == 201, release.get_json()
         ids["draft_release"] = release.get_json()["version"]
 
         meeting = api.post(
-            "/api/v1/meetings", "bb", json={"scheduled_at": FUTURE, "location": "县委第一会议室", "agenda": [approved]}
+            "/api/v1/meetings",
+            "bb",
+            json={"scheduled_at": PAST, "location": "县委第一会议室", "agenda": [ids["consult"]]},
         )
         assert meeting.status_code == 201, meeting.get_json()
         ids["meeting"] = meeting.get_json()["id"]
@@ -262,7 +267,7 @@ VALID = {
     "decide": {"decision": "approve", "document_number": "临发〔2026〕9号", "decided_on": TODAY.isoformat()},
     "extend_deadline": {"due": (TODAY + dt.timedelta(days=30)).isoformat(), "unit": "zzb", "comment": "延期"},
     "release": {"title": "临猗县村（社区）履行职责事项清单"},
-    "meeting": {"scheduled_at": FUTURE, "location": "县委会议室", "agenda": [], "attendees": ["zzb"]},
+    "meeting": {"scheduled_at": PAST, "location": "县委会议室", "agenda": [], "attendees": ["zzb"]},
     "minutes": {"text": "会议纪要", "decisions": []},
 }
 assert set(VALID) == set(ENDPOINTS)
@@ -481,8 +486,9 @@ FIELD_CASES = {
     "meeting": [
         ("scheduled_at", MISSING), ("scheduled_at", None), ("scheduled_at", "2030-12-01T09:00:00"),
         ("scheduled_at", "2030-13-45T09:00:00+08:00"), ("scheduled_at", "2030-12-01"), ("scheduled_at", 20301201),
-        ("scheduled_at", True), ("scheduled_at", "明天上午"), ("scheduled_at", "2020-01-01T09:00:00+08:00"),
-        ("location", MISSING), ("location", None), ("location", ""), ("location", 1), ("location", "地" * 201),
+        # A meeting already held may be recorded: a past time is no error.
+        ("scheduled_at", True), ("scheduled_at", "明天上午"), ("kind", "informal"), ("observers", [""]),
+        ("topics", [{"proposed_by": "县委组织部"}]), ("location", MISSING), ("location", None), ("location", ""), ("location", 1), ("location", "地" * 201),
         ("agenda", "1"), ("agenda", 1), ("agenda", ["1"]), ("agenda", [1.5]), ("agenda", [True]), ("agenda", [None]),
         ("agenda", [999]), ("agenda", [-1]), ("agenda", list(range(1, 102))), ("attendees", "zzb"),
         ("attendees", [1]), ("attendees", ["nosuchunit"]), ("attendees", ["z" * 65]), ("attendees", {"zzb": 1}),
@@ -931,8 +937,8 @@ def _draft_release_and_notification(api) -> tuple[int, int]:
     api.action(app_id, "open_consultation", "bb", due=TODAY.isoformat())
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=1), tick=True):
         api.action(app_id, "close_consultation", "bb")
-    api.action(app_id, "forward", "bb")
-    api.action(app_id, "decide", "xwxzf", decision="approve")
+    forward(api, app_id)
+    api.action(app_id, "decide", "xwxzf", **county_decision())
     release = api.post("/api/v1/catalogue/releases", "bb", json={})
     assert release.status_code == 201, release.get_json()
     return release.get_json()["version"], api.get("/api/v1/notifications", "bb").get_json()[0]["id"]

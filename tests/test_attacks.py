@@ -29,6 +29,7 @@ from admission.core.clock import local_today
 from admission.core.db import get_session
 from tests.support import factories
 from tests.support.api import DEMO_PASSWORD, FAST_HASHER, Api
+from tests.support.procedure import YEAR, county_decision, forward, publish_fields
 
 # --------------------------------------------------------------------------- shared set-up
 
@@ -121,8 +122,8 @@ def seed_for_fuzzing(api: Api) -> dict[str, list]:
     api.action(approved, "submit", "nyncj")
     through_review(api, approved)
     through_consultation(api, approved)
-    api.action(approved, "forward", "bb")
-    api.action(approved, "decide", "xwxzf", decision="approve", document_number="临发〔2026〕9号")
+    forward(api, approved)
+    api.action(approved, "decide", "xwxzf", **county_decision(document_number=f"临发〔{YEAR}〕9号"))
     ids.append(approved)
     meeting = api.post(
         "/api/v1/meetings", "bb",
@@ -414,14 +415,14 @@ def test_script_in_every_user_entered_field_is_shown_escaped_on_every_page_and_l
 
     meeting = api.post(
         "/api/v1/meetings", "bb",
-        json={"scheduled_at": f"{today() + dt.timedelta(days=1)}T09:00:00+08:00", "location": p("location"),
-              "agenda": [app_id], "attendees": ["nyncj", "zzb", "mzj"]},
+        json={"scheduled_at": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat(), "location": p("location"),
+              "agenda": [app_id], "attendees": ["nyncj", "zzb", "mzj"], "topics": [{"title": p("topic")}]},
     )  # fmt: skip
     assert meeting.status_code == 201, meeting.get_json()
     meeting_id = meeting.get_json()["id"]
     minutes = api.post(
         f"/api/v1/meetings/{meeting_id}/minutes", "bb",
-        json={"text": f"会议纪要\n{p('minutes')}", "decisions": [{"application_id": app_id, "outcome": p("outcome")}]},
+        json={"text": f"会议纪要\n{p('minutes')}", "decisions": [{"application_id": app_id, "outcome": "forward", "comment": p("outcome")}]},
     )  # fmt: skip
     assert minutes.status_code == 200, minutes.get_json()
     api.action(app_id, "forward", "bb", comment=p("forward"), meeting_id=meeting_id)
@@ -433,17 +434,19 @@ def test_script_in_every_user_entered_field_is_shown_escaped_on_every_page_and_l
     pages.check(application, "xwxzf", (*APPLICATION_FIELDS, "reply", "feedback", "close", "forward"))
     pdfs = {"meeting paper": (pages.client("bb").get(f"/meetings/{meeting_id}/paper.pdf"), meeting_fields)}
 
-    api.action(app_id, "decide", "xwxzf", decision="approve", document_number=p("docno"), comment=p("decide"))
+    # Document numbers have a fixed format; the county meeting is free text.
+    api.action(app_id, "decide", "xwxzf", **county_decision(county_meeting=p("docno"), comment=p("decide")))
     formula_id = created(api, formula_admission())
     api.action(formula_id, "submit", "nyncj")
     through_review(api, formula_id)
     through_consultation(api, formula_id)
-    api.action(formula_id, "forward", "bb")
-    api.action(formula_id, "decide", "xwxzf", decision="approve", document_number="临发〔2026〕8号")
+    forward(api, formula_id)
+    api.action(formula_id, "decide", "xwxzf", **county_decision(document_number=f"临发〔{YEAR}〕8号"))
 
     draft = api.post(
         "/api/v1/catalogue/releases", "bb",
-        json={"title": "清单" + p("release"), "document_number": p("relno"), "applications": [app_id, formula_id]},
+        json={"title": "清单" + p("release"), "issued_by": p("relno"), "applications": [app_id, formula_id],
+              **publish_fields()},
     )  # fmt: skip
     assert draft.status_code == 201, draft.get_json()
     version = draft.get_json()["version"]
@@ -454,7 +457,7 @@ def test_script_in_every_user_entered_field_is_shown_escaped_on_every_page_and_l
 
     pages.check("/", None, LIST_FIELDS)
     pages.check(f"/duties/{code}", None, (*DUTY_FIELDS, "category", "step", "supervisor", "risk", "control"))
-    pages.check("/releases", None, ("release", "relno"))
+    pages.check("/releases", None, ("release",))
     pages.check(f"/releases/{version}", None, LIST_FIELDS)
     pages.check(f"/releases/{version}/notice", None, ("release", "relno", "title"))
     pages.check(f"/releases/diff?from=1&to={version}", None, DUTY_FIELDS)

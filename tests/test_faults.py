@@ -39,6 +39,7 @@ from admission.core.config import normalise_database_url
 from tests.support import factories
 from tests.support.api import DEMO_PASSWORD
 from tests.support.database import PG_URL
+from tests.support.procedure import YEAR, county_decision
 
 SECRET_KEY = "fault-test-secret"
 ADMISSION = Path(sys.executable).with_name("admission")
@@ -287,8 +288,15 @@ def approve_admission(server: Server, tokens: dict[str, str], communities, relay
     for code in relays:
         act(app_id, "township_feedback", code, summary="所辖社区同意")
     assert act(app_id, "close_consultation", "bb", comment="征求意见结束")["state"] == "re_review"
-    act(app_id, "forward", "bb", comment="复审通过")
-    assert act(app_id, "decide", "xwxzf", decision="approve", document_number="临发〔2026〕8号")["state"] == "approved"
+    held = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).isoformat()
+    meeting = server.ok("POST", "/api/v1/meetings", tokens["bb"],
+                        {"scheduled_at": held, "location": "县委第一会议室", "agenda": [app_id]}, expect=201)  # fmt: skip
+    server.ok("POST", f"/api/v1/meetings/{meeting['id']}/minutes", tokens["bb"],
+              {"text": "复审", "decisions": [{"application_id": app_id, "outcome": "forward"}]})  # fmt: skip
+    act(app_id, "forward", "bb", comment="复审通过", meeting_id=meeting["id"])
+    assert (
+        act(app_id, "decide", "xwxzf", **county_decision(document_number=f"临发〔{YEAR}〕8号"))["state"] == "approved"
+    )
     return app_id
 
 
@@ -348,7 +356,8 @@ def test_a_server_killed_while_publishing_a_release_leaves_the_old_release_whole
     app_id = approve_admission(server, tokens, communities, relays)
     old_count = len(server.ok("GET", "/api/v1/catalogue")["duties"])
     draft = server.ok("POST", "/api/v1/catalogue/releases", tokens["bb"],
-                      {"document_number": "临编办发〔2026〕3号", "applications": [app_id]}, expect=201)  # fmt: skip
+                      {"document_number": "临编办发〔2026〕3号", "effective_on": today().isoformat(),
+                       "applications": [app_id]}, expect=201)  # fmt: skip
     assert draft["version"] == 2 and draft["state"] == "draft"
 
     kill_at_checkpoint(server, "POST", "/api/v1/catalogue/releases/2/publish", tokens["bb"])

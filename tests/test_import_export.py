@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 
 from admission.releases import operations as release_ops
 from catalogue.diff import diff_records
-from catalogue.layout import LayoutError
+from catalogue.layout import COLUMNS, FLOW_CODE_COLUMN, LayoutError
 from catalogue.models import Release
 from catalogue.releases import current_release, release_records
 from tests.support.files import xlsx_bytes
@@ -118,25 +118,27 @@ def test_non_xlsx_files_are_refused(session):
 
 
 def test_linzi_micro_power_list_imports_as_a_second_real_list(session):
-    """Seeds/002, annex 1: 50 items in 15 categories, the category cell merged down its items."""
+    """Seeds/002, annex 1: 50 items in 15 categories, the category cell merged down its items, each
+    with its flowchart number in a 流程图编号 column (kept as flow.code, not in the remark)."""
     lines = (DATA / "linzi_2020.tsv").read_text("utf-8").splitlines()
     items = [dict(zip(lines[0].split("\t"), line.split("\t"), strict=True)) for line in lines[1:]]
     rows, previous = [], None
     for item in items:
         category = item["category"] if item["category"] != previous else None
         previous = item["category"]
-        rows.append([int(item["number"]), category, item["title"], item["content"], "", "", "", item["flow_code"]])
+        rows.append([int(item["number"]), category, item["title"], item["content"], "", "", "", "", item["flow_code"]])
     release = release_ops.import_release(
         session,
         "linzi.xlsx",
-        xlsx_bytes(rows, title="临淄区村级小微权力清单"),
+        xlsx_bytes(rows, header=(*COLUMNS, FLOW_CODE_COLUMN), title="临淄区村级小微权力清单"),
         actor="test",
         title="临淄区村级小微权力清单",
     )
     records = release_records(session, release)
     assert len(records) == 50
     assert len({r["category"] for r in records}) == 15
-    assert records[0]["clauses"][0]["remark"] == "xwql-001"
+    assert records[0]["flow"]["code"] == "xwql-001" and records[0]["clauses"][0]["remark"] is None
+    assert [r["flow"]["code"] for r in records] == [i["flow_code"] for i in items]
     assert all(r["code"] for r in records)
 
 

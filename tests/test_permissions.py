@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from tests.support import factories
+from tests.support.procedure import YEAR, county_decision, forward
 
 REPS = {
     "applicant": "gaj",
@@ -74,7 +75,11 @@ BODIES = {
     "forward": {"comment": "复审通过"},
     "return": {"comment": "请补充经费测算依据"},
     "reject": {"comment": "不符合准入条件"},
-    "decide": {"decision": "approve", "document_number": "临发〔2026〕8号"},
+    "decide": {
+        "decision": "approve",
+        "document_number": f"临发〔{_today().year}〕8号",
+        "county_meeting": "县委常委会会议",
+    },
     "extend_deadline": {"due": (_today() + dt.timedelta(days=30)).isoformat(), "comment": "延期"},
 }
 
@@ -195,13 +200,13 @@ def test_every_action_is_refused_to_every_role_not_named_for_it(api):
         assert api.action(app_id, "close_consultation", "bb", comment="征求意见结束")["state"] == "re_review"
 
     check_state(api, app_id, "re_review", SEES["re_review"])
-    assert api.action(app_id, "forward", "bb", comment="复审通过")["state"] == "county_review"
+    assert forward(api, app_id)["state"] == "county_review"
 
     check_state(api, app_id, "county_review", SEES["county_review"])
     # Withdrawal is possible only before county review.
     refused = api.post(_url(app_id, "withdraw"), "gaj", json={"comment": "撤回"})
     assert refused.status_code == 409 and _error_code(refused) == "conflict"
-    decided = api.action(app_id, "decide", "xwxzf", decision="approve", document_number="临发〔2026〕8号")
+    decided = api.action(app_id, "decide", "xwxzf", **county_decision(document_number=f"临发〔{YEAR}〕8号"))
     assert decided["state"] == "approved"
 
     check_state(api, app_id, "approved", SEES["approved"])

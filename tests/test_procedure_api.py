@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from tests.support import factories
-from tests.support.procedure import approve, file_and_submit, through_consultation, through_review
+from tests.support.procedure import (
+    TODAY,
+    approve,
+    county_decision,
+    file_and_submit,
+    forward,
+    publish_fields,
+    through_consultation,
+    through_review,
+)
 
 
 def publish(api, applications, document_number):
@@ -13,7 +22,7 @@ def publish(api, applications, document_number):
     )  # fmt: skip
     assert draft.status_code == 201, draft.get_json()
     version = draft.get_json()["version"]
-    published = api.post(f"/api/v1/catalogue/releases/{version}/publish", "bb")
+    published = api.post(f"/api/v1/catalogue/releases/{version}/publish", "bb", json=publish_fields())
     assert published.status_code == 200, published.get_json()
     return published.get_json()
 
@@ -26,22 +35,36 @@ def test_admission_amendment_withdrawal_to_releases_2_and_3(api):
 
     release2 = publish(api, [admission["id"]], "临编办发〔2026〕3号")
     assert release2["version"] == 2 and len(release2["duties"]) == 60
-    assert release2["changes"] == [
-        {
-            "change": "added",
-            "duty_code": "D060",
-            "application_id": admission["id"],
-            "fields": {},
-            "title": "农村公共厕所日常管护",
-        }
-    ]
+    [change] = release2["changes"]
+    assert change | {"decision": None} == {
+        "change": "added",
+        "duty_code": "D060",
+        "application_id": admission["id"],
+        "reference": admission["reference"],
+        "fields": {},
+        "title": "农村公共厕所日常管护",
+        "decision": None,
+        "cause": None,
+        "cause_basis": None,
+    }
+    # The change log cites the county's decision.
+    assert change["decision"]["document_number"] == county_decision()["document_number"]
+    assert change["decision"]["county_meeting"] == county_decision()["county_meeting"]
     assert api.get(f"/api/v1/applications/{admission['id']}", "nyncj").get_json()["state"] == "published"
     public = api.get("/api/v1/catalogue").get_json()
     assert public["version"] == 2 and public["duties"][-1]["title"] == "农村公共厕所日常管护"
 
     # An amendment starts from the listed duty; a withdrawal names one.
     amendment = api.post(
-        "/api/v1/applications", "mzj", json={"kind": "amendment", "duty_code": "D021", "reason": "法律修订"}
+        "/api/v1/applications",
+        "mzj",
+        json={
+            "kind": "amendment",
+            "duty_code": "D021",
+            "reason": "法律修订",
+            "cause": "law_changed",
+            "cause_basis": "《中华人民共和国村民委员会组织法》（2018年修正）",
+        },
     )
     assert amendment.status_code == 201
     body = amendment.get_json()
@@ -57,7 +80,15 @@ def test_admission_amendment_withdrawal_to_releases_2_and_3(api):
     amendment_id = body["id"]
     api.action(amendment_id, "submit", "mzj")
     withdrawal = file_and_submit(
-        api, {"kind": "withdrawal", "duty_code": "D059", "reason": "机构改革后该职责已由乡镇承担"}, applicant="zzb"
+        api,
+        {
+            "kind": "withdrawal",
+            "duty_code": "D059",
+            "reason": "机构改革后该职责已由乡镇承担",
+            "cause": "institutional_reform",
+            "cause_basis": "临猗县机构改革方案",
+        },
+        applicant="zzb",
     )
     for app_id, applicant in ((amendment_id, "mzj"), (withdrawal["id"], "zzb")):
         reviewers = ("zzb", "czj") if applicant == "mzj" else ("mzj", "czj")
@@ -103,7 +134,7 @@ def test_county_rejection_needs_reasons(api):
     app = file_and_submit(api, factories.admission())
     through_review(api, app["id"], reviewers=("zzb",))
     through_consultation(api, app["id"])
-    api.action(app["id"], "forward", "bb")
+    forward(api, app["id"])
     refused = api.post(f"/api/v1/applications/{app['id']}/actions/decide", "xwxzf", json={"decision": "reject"})
     assert refused.status_code == 422
     rejected = api.action(app["id"], "decide", "xwxzf", decision="reject", comment="经费来源不明确")
@@ -117,7 +148,7 @@ def test_one_off_goes_to_the_register(api):
     through_review(api, app["id"], reviewers=("zzb",))
     assert "open_consultation" not in api.get(f"/api/v1/applications/{app['id']}", "bb").get_json()["allowed_actions"]
     api.action(app["id"], "forward", "bb", comment="一事一批")
-    api.action(app["id"], "decide", "xwxzf", decision="approve", document_number="临政办函〔2026〕12号")
+    api.action(app["id"], "decide", "xwxzf", **county_decision(document_number=f"临政办函〔{TODAY.year}〕12号"))
     register = api.get("/api/v1/one-offs").get_json()
     assert [(r["reference"], r["status"], r["valid_until"]) for r in register] == [
         (app["reference"], "active", "2027-06-30")

@@ -20,7 +20,9 @@ from tests.support.procedure import approve, file_and_submit, through_consultati
 
 def _amend(api, code: str, applicant: str, suffix: str) -> int:
     created = api.post(
-        "/api/v1/applications", applicant, json={"kind": "amendment", "duty_code": code, "reason": "调整"}
+        "/api/v1/applications",
+        applicant,
+        json={"kind": "amendment", "duty_code": code, "reason": "调整", "cause": "other"},
     )
     body = created.get_json()
     proposed = body["proposed"]
@@ -54,7 +56,7 @@ def test_two_amendments_of_one_duty_cannot_share_a_release(api):
 def test_amending_a_duty_withdrawn_in_the_same_release_is_refused(api):
     amendment = _amend(api, "D012", "mzj", "（改）")
     withdrawal = file_and_submit(
-        api, {"kind": "withdrawal", "duty_code": "D012", "reason": "不再需要"}, applicant="zzb"
+        api, {"kind": "withdrawal", "duty_code": "D012", "reason": "不再需要", "cause": "duplicate"}, applicant="zzb"
     )
     for app_id in (amendment, withdrawal["id"]):
         _approved(api, app_id)

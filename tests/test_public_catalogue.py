@@ -83,7 +83,7 @@ def test_api_catalogue(client):
     assert set(duty4["clauses"][0]) == {
         "heading", "content", "legal_basis", "implementing_bodies", "guiding_units", "applies_to", "role", "remark",
     }  # fmt: skip
-    assert set(duty4["flow"]) == {"steps", "supervisor", "risks", "controls"}
+    assert set(duty4["flow"]) == {"code", "title", "implementing_body", "steps", "supervisor", "risks", "controls"}
     raw = client.get("/api/v1/catalogue").get_data(as_text=True)
     assert "加强党的领导" in raw  # Chinese as-is, not \u-escaped
 

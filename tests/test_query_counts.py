@@ -30,9 +30,11 @@ from admission.applications import operations as ops
 from admission.applications.models import Application
 from admission.core import clock
 from admission.core.db import get_session
+from admission.meetings import operations as meetings
 from admission.releases import operations as release_ops
 from tests.support import factories
 from tests.support.api import DEMO_PASSWORD, FAST_HASH
+from tests.support.procedure import YEAR, county_decision
 from tests.support.query_counter import count_statements
 
 SMALL, LARGE = 1, 10  # bundles per county
@@ -102,10 +104,17 @@ class Builder:
                     now=self.now + dt.timedelta(days=2))  # fmt: skip
         if target == "re_review":
             return
-        self.do("bb", application, "forward", comment="复审通过")
+        bb = self.accounts["bb"]
+        meeting = meetings.schedule_meeting(self.session, bb, {
+            "scheduled_at": self.now - dt.timedelta(hours=1), "location": "县委第一会议室", "agenda": [application.id],
+        }, now=self.now)  # fmt: skip
+        meetings.record_minutes(self.session, bb, meeting, {
+            "text": "复审", "decisions": [{"application_id": application.id, "outcome": "forward"}],
+        }, now=self.now)  # fmt: skip
+        self.do("bb", application, "forward", comment="复审通过", meeting_id=meeting.id)
         if target == "county_review":
             return
-        self.do("xwxzf", application, "decide", decision="approve", document_number="临发〔2026〕8号")
+        self.do("xwxzf", application, "decide", **county_decision(document_number=f"临发〔{YEAR}〕8号"))
 
     def filed(self, applicant: str, target: str, body: dict, **stage) -> Application:
         application = self.create(applicant, body)
@@ -127,7 +136,7 @@ def amendment(builder: Builder, code: str) -> dict:
     proposed = {k: copy.deepcopy(v) for k, v in listed.items() if k not in ("code", "number", "applies_to", "role")}
     proposed["clauses"][0]["content"] += "（依法调整）"
     guarantees = factories.VALID_ADMISSION["guarantees"]
-    return {"kind": "amendment", "duty_code": code, "reason": "法律修订", "proposed": proposed,
+    return {"kind": "amendment", "duty_code": code, "reason": "法律修订", "cause": "other", "proposed": proposed,
             "boundary": "仅调整内容表述", "mechanism": "按原机制运行", "guarantees": guarantees}  # fmt: skip
 
 
@@ -149,7 +158,9 @@ def build_county(app, bundles: int) -> dict:
             changed = builder.filed("mzj", "published", amendment(builder, f"D{i + 1:03d}"))
             to_publish.append(changed.id)
         # One withdrawal: the large release 2 lists more duties than the small one.
-        withdrawn = builder.filed("zzb", "published", {"kind": "withdrawal", "duty_code": "D031", "reason": "机构改革"})
+        withdrawn = builder.filed(
+            "zzb", "published", {"kind": "withdrawal", "duty_code": "D031", "reason": "机构改革", "cause": "other"}
+        )
         to_publish.append(withdrawn.id)
         # The application the detail pages show: its stage work scales with the county too.
         focus = builder.filed(
@@ -158,7 +169,7 @@ def build_county(app, bundles: int) -> dict:
         )  # fmt: skip
         release = release_ops.assemble_release(
             session, builder.accounts["bb"], title=None, document_number="临编办发〔2026〕3号",
-            effective_on=None, application_ids=to_publish,
+            effective_on=builder.today, application_ids=to_publish,
         )  # fmt: skip
         release_ops.publish_assembled_release(session, builder.accounts["bb"], release.version, now=builder.now)
         session.execute(update(Account).values(password_hash=FAST_HASH))

@@ -21,7 +21,18 @@ from admission.core.db import get_session
 from admission.notifications.models import Notification
 from admission.scheduler.runner import tick
 from tests.support import factories
-from tests.support.procedure import COMMUNITIES, at, clock, file_and_submit, get, in_consultation, in_review, run
+from tests.support.procedure import (
+    COMMUNITIES,
+    YEAR,
+    at,
+    clock,
+    county_decision,
+    file_and_submit,
+    get,
+    in_consultation,
+    in_review,
+    run,
+)
 
 # The demo county's API client logs in dozens of units: cheap password hashes (see conftest).
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -384,7 +395,7 @@ def test_an_approved_one_off_expires_after_its_valid_until(api):
         api.action(application_id, "start_preliminary_review", "bb", reviewers=["zzb"], due="2026-12-04")
         api.action(application_id, "review", "zzb", opinion="agree")
         api.action(application_id, "forward", "bb", comment="一事一批")
-        api.action(application_id, "decide", "xwxzf", decision="approve", document_number="临政办函〔2026〕20号")
+        api.action(application_id, "decide", "xwxzf", **county_decision(document_number=f"临政办函〔{YEAR}〕20号"))
 
     def register(when):
         with clock(when):

@@ -30,7 +30,7 @@ from tests.support.html import (
     post_rendered,
     signed_in,
 )
-from tests.support.procedure import create, submitted
+from tests.support.procedure import YEAR, county_decision, create, submitted
 
 # These tests log in dozens of times: cheap password hashes for the module (see conftest).
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -122,7 +122,7 @@ def county(make_module_app, fast_password_hashing):
         ids[key] = submitted(api, body, "zrzyj")
         reviewed(api, ids[key])
         api.action(ids[key], "forward", "bb", comment="一事一批")
-    api.action(ids["approved"], "decide", "xwxzf", decision="approve", document_number="临政办函〔2026〕12号")
+    api.action(ids["approved"], "decide", "xwxzf", **county_decision(document_number=f"临政办函〔{YEAR}〕12号"))
 
     states = {k: api.get(f"/api/v1/applications/{i}", "bb").get_json()["state"] for k, i in ids.items()}
     assert states == {
@@ -757,7 +757,7 @@ def test_the_action_forms_as_rendered_carry_the_application_through_its_stages(d
     assert post_rendered(bb, f"/applications/{one_off}", "forward").status_code == 303
     county_client = signed_in(demo_app, "xwxzf")
     decided = post_rendered(
-        county_client, f"/applications/{one_off}", "decide", decision="approve", document_number="临政办函〔2026〕1号"
+        county_client, f"/applications/{one_off}", "decide", **county_decision(document_number=f"临政办函〔{YEAR}〕1号")
     )
     assert decided.status_code == 303
     stored = api.get(f"/api/v1/applications/{one_off}", "bb").get_json()

@@ -2,27 +2,38 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from flask import jsonify, request
 
 from admission.api import blueprint
 from admission.core.caching import published_content
 from admission.core.db import get_session
-from admission.errors import BadRequest
+from admission.errors import BadRequest, Invalid
 from admission.releases import queries as cv
 from catalogue.exports import release_document
 from catalogue.releases import release_records
 
 
-def _release_document(version: int | None):
+def _release_document(version: int | None, on: dt.date | None = None):
     session = get_session()
-    release = cv.release_or_404(session, version)
-    return jsonify(release_document(release, release_records(session, release)))
+    release = cv.release_or_404(session, version, on)
+    return jsonify(
+        release_document(release, release_records(session, release)) | {"status": cv.status_of(session, release)}
+    )
 
 
 @blueprint.get("/catalogue")
 @published_content
 def current_catalogue():
-    return _release_document(None)
+    on = request.args.get("on")
+    if on is None:
+        return _release_document(None)
+    try:
+        day = dt.date.fromisoformat(on)
+    except ValueError as exc:
+        raise Invalid("日期格式应为 YYYY-MM-DD", fields={"on": "日期格式应为 YYYY-MM-DD"}) from exc
+    return _release_document(None, day)
 
 
 @blueprint.get("/catalogue/releases")
@@ -42,7 +53,8 @@ def release(version: int):
 def release_changes(version: int):
     session = get_session()
     changes = cv.change_log(session, cv.release_or_404(session, version))
-    return jsonify([{k: c[k] for k in ("change", "duty_code", "application_id", "fields")} for c in changes])
+    keys = ("change", "duty_code", "application_id", "reference", "fields", "decision", "cause", "cause_basis")
+    return jsonify([{k: c[k] for k in keys} for c in changes])
 
 
 @blueprint.get("/catalogue/diff")

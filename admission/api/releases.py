@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from admission.accounts.auth import require_account
 from admission.api import blueprint
-from admission.api.schemas import ReleaseRequestSchema
-from admission.api.util import json_body, load
+from admission.api.schemas import PublishSchema, ReleaseRequestSchema
+from admission.api.util import load
 from admission.applications.models import Application
 from admission.core.db import get_session
 from admission.releases import access
@@ -21,8 +21,22 @@ from catalogue.releases import release_records
 def _draft_document(session, release) -> dict:
     return release_document(release, release_records(session, release)) | {
         "state": "published" if release.is_published else "draft",
+        "status": cv.status_of(session, release) if release.is_published else "draft",
         "changes": [
-            {k: c[k] for k in ("change", "duty_code", "application_id", "fields", "title")}
+            {
+                k: c[k]
+                for k in (
+                    "change",
+                    "duty_code",
+                    "application_id",
+                    "reference",
+                    "fields",
+                    "title",
+                    "decision",
+                    "cause",
+                    "cause_basis",
+                )
+            }
             for c in cv.change_log(session, release)
         ],
     }
@@ -40,6 +54,7 @@ def assemble_release():
         document_number=data.get("document_number"),
         effective_on=data.get("effective_on"),
         application_ids=data.get("applications"),
+        issued_by=data.get("issued_by"),
     )
     response = jsonify(_draft_document(session, release))
     response.status_code = 201
@@ -56,9 +71,9 @@ def draft_release(version: int):
 @blueprint.post("/catalogue/releases/<int:version>/publish")
 def publish_release(version: int):
     account = require_account()
-    json_body()  # no fields, but a malformed body is still refused
+    data = load(PublishSchema())
     session = get_session()
-    release = release_ops.publish_assembled_release(session, account, version)
+    release = release_ops.publish_assembled_release(session, account, version, fields=data)
     return jsonify(_draft_document(session, release))
 
 

@@ -6,8 +6,9 @@ import datetime as dt
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from admission.applications.enums import FundingPer, Opinion
+from admission.applications.enums import Cause, FundingPer, Opinion
 from admission.applications.models import KINDS
+from admission.meetings.enums import MeetingKind, Outcome
 from catalogue.records import APPLIES_TO
 
 TEXT = validate.Length(max=5000)
@@ -57,6 +58,9 @@ class ClauseSchema(StrictSchema):
 
 
 class FlowSchema(StrictSchema):
+    code = fields.String(allow_none=True, validate=validate.Length(max=40))
+    title = fields.String(allow_none=True, validate=SHORT)
+    implementing_body = fields.String(allow_none=True, validate=SHORT)
     steps = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=100))
     supervisor = fields.String(allow_none=True, validate=validate.Length(max=500))
     risks = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=50))
@@ -77,6 +81,8 @@ class ProposedDutySchema(Schema):
 class ApplicationBodySchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     duty_code = fields.String(allow_none=True, validate=validate.Length(max=16))
+    cause = fields.String(allow_none=True, validate=validate.OneOf(Cause.values()))
+    cause_basis = fields.String(allow_none=True, validate=TEXT)
     reason = fields.String(allow_none=True, validate=TEXT)
     proposed = fields.Nested(ProposedDutySchema, allow_none=True)
     boundary = fields.String(allow_none=True, validate=TEXT)
@@ -129,6 +135,7 @@ class DecideSchema(StrictSchema):
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
     document_number = fields.String(allow_none=True, validate=validate.Length(max=100))
     decided_on = fields.Date(allow_none=True)
+    county_meeting = fields.String(allow_none=True, validate=SHORT)
     comment = fields.String(allow_none=True, validate=TEXT)
 
 
@@ -165,34 +172,94 @@ class UnitEmailSchema(StrictSchema):
     mode = fields.String(required=True, validate=validate.OneOf(("immediate", "digest")))
 
 
+class PublishSchema(StrictSchema):
+    document_number = fields.String(allow_none=True, validate=validate.Length(max=100))
+    effective_on = fields.Date(allow_none=True)
+    issued_by = fields.String(allow_none=True, validate=SHORT)
+
+
 class ReleaseRequestSchema(StrictSchema):
     title = fields.String(allow_none=True, validate=SHORT)
     document_number = fields.String(allow_none=True, validate=validate.Length(max=100))
     effective_on = fields.Date(allow_none=True)
+    issued_by = fields.String(allow_none=True, validate=SHORT)
     applications = fields.List(
         fields.Integer(strict=True, validate=ID), allow_none=True, validate=validate.Length(max=500)
     )
 
 
+class TopicSchema(StrictSchema):
+    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    proposed_by = fields.String(allow_none=True, validate=SHORT)
+
+
 class MeetingSchema(StrictSchema):
+    kind = fields.String(load_default="plenary", validate=validate.OneOf(MeetingKind.values()))
     scheduled_at = fields.AwareDateTime(
         required=True, default_timezone=None,
         validate=validate.Range(min=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), max=dt.datetime(2100, 1, 1, tzinfo=dt.UTC)),
     )  # fmt: skip
     location = fields.String(required=True, validate=validate.Length(min=1, max=200))
     agenda = fields.List(fields.Integer(strict=True, validate=ID), load_default=list, validate=validate.Length(max=100))
+    topics = fields.List(fields.Nested(TopicSchema), load_default=list, validate=validate.Length(max=50))
     attendees = fields.List(
         fields.String(validate=validate.Length(max=64)), load_default=list, validate=validate.Length(max=200)
+    )
+    observers = fields.List(
+        fields.String(validate=validate.Length(min=1, max=200)), load_default=list, validate=validate.Length(max=100)
     )
 
 
 class MinutesSchema(StrictSchema):
     class DecisionSchema(StrictSchema):
         application_id = fields.Integer(required=True, strict=True, validate=ID)
-        outcome = fields.String(required=True, validate=validate.Length(min=1, max=500))
+        outcome = fields.String(required=True, validate=validate.OneOf(Outcome.values()))
+        comment = fields.String(allow_none=True, validate=TEXT)
 
     text = fields.String(required=True, validate=validate.Length(min=1, max=50000))
     decisions = fields.List(fields.Nested(DecisionSchema), load_default=list, validate=validate.Length(max=100))
     attended = fields.List(
         fields.String(validate=validate.Length(max=64)), allow_none=True, validate=validate.Length(max=200)
     )
+
+
+# ----------------------------------------------------------------------------- responses
+
+
+class MinutesVersionSchema(Schema):
+    version = fields.Integer()
+    recorded_at = fields.String()
+    recorded_by = fields.String()
+
+
+class DecisionOutSchema(Schema):
+    application_id = fields.Integer()
+    outcome = fields.String()
+    comment = fields.String(allow_none=True)
+
+
+class MinutesOutSchema(MinutesVersionSchema):
+    text = fields.String()
+    attended = fields.List(fields.String())
+    decisions = fields.List(fields.Nested(DecisionOutSchema))
+    sha256 = fields.String()
+
+
+class TopicOutSchema(Schema):
+    title = fields.String()
+    proposed_by = fields.String(allow_none=True)
+
+
+class MeetingOutSchema(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    scheduled_at = fields.String()
+    location = fields.String()
+    agenda = fields.List(fields.Integer())
+    topics = fields.List(fields.Nested(TopicOutSchema))
+    attendees = fields.List(fields.String())
+    observers = fields.List(fields.String())
+    attended = fields.List(fields.String())
+    minutes = fields.String(allow_none=True)
+    minutes_versions = fields.List(fields.Nested(MinutesVersionSchema))
+    decisions = fields.List(fields.Nested(DecisionOutSchema))

@@ -59,8 +59,19 @@ def can_view(session: Session, account: Account | None, application: Application
     return session.scalar(select(exists().where(Application.id == application.id, condition)))
 
 
+# The secretariat files amendments and withdrawals itself: the joint meeting manages the list
+# dynamically (annex 3 item 4, annex 4 (六)).
+SECRETARIAT_FILES = ("amendment", "withdrawal")
+
+
+def may_file(account: Account, kind: str) -> bool:
+    return account.has_role("applicant") or (account.has_role("secretariat") and kind in SECRETARIAT_FILES)
+
+
 def can_edit(account: Account, application: Application) -> bool:
-    return account.has_role("applicant") and application.applicant_id == account.unit_id and application.is_editable
+    return (
+        may_file(account, application.kind) and application.applicant_id == account.unit_id and application.is_editable
+    )
 
 
 def _rule_holds(session: Session, account: Account, application: Application, rule: str | None) -> bool:

@@ -29,6 +29,12 @@ class Labelled(StrEnum):
         return [(m.value, m.label) for m in cls]
 
     @classmethod
+    def chinese(cls, value) -> str:
+        """The label in Chinese whatever the reader's language: for text stored on the record (a notice)."""
+        label = cls(value).label
+        return label._args[0] if hasattr(label, "_args") else str(label)
+
+    @classmethod
     def label_of(cls, value, default=None):
         try:
             return cls(value).label

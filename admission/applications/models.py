@@ -43,6 +43,9 @@ class Application(Base):
     guarantees: Mapped[dict | None] = mapped_column(JSONType)
     special_requirements: Mapped[dict | None] = mapped_column(JSONType)
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    # Amendments and withdrawals: why (enums.Cause), and the law or document for a legal or institutional cause.
+    cause: Mapped[str | None] = mapped_column(String(32))
+    cause_basis: Mapped[str | None] = mapped_column(Text)
 
     # Screening findings of the last submit: the warnings every reviewer sees.
     findings: Mapped[list | None] = mapped_column(JSONType)
@@ -53,6 +56,8 @@ class Application(Base):
 
     decision_document_number: Mapped[str | None] = mapped_column(String(100))
     decided_on: Mapped[dt.date | None] = mapped_column(Date)
+    # The county meeting that decided (经县委、县政府会议研究同意), e.g. 县委常委会2026年第12次会议.
+    county_meeting: Mapped[str | None] = mapped_column(String(200))
     meeting_id: Mapped[int | None] = mapped_column(Integer)
     # One-offs: once approved they stand in the public register until valid_until.
     expired_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
@@ -88,6 +93,8 @@ class Application(Base):
             "guarantees": self.guarantees,
             "special_requirements": self.special_requirements,
             "valid_until": self.valid_until,
+            "cause": self.cause,
+            "cause_basis": self.cause_basis,
         }
 
 

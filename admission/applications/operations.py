@@ -16,10 +16,11 @@ from sqlalchemy.orm import Session
 
 from admission.accounts.models import Account
 from admission.applications import access, stage_actions
+from admission.applications.enums import Cause
 from admission.applications.models import KIND_PREFIX, Application, ReferenceCounter
 from admission.applications.screening import banned_fields_from_config, blocking, screen
 from admission.applications.workflow import actor_of, find_transition, move_as
-from admission.core import audit
+from admission.core import audit, doc_numbers
 from admission.core.clock import today
 from admission.errors import Conflict, Forbidden, Invalid, NotFound
 from admission.meetings.models import Meeting
@@ -32,6 +33,8 @@ __all__ = ["listed_duties", "listed_duty", "perform", "publish", "expire_one_off
 
 EDITABLE_FIELDS = (
     "duty_code",
+    "cause",
+    "cause_basis",
     "reason",
     "proposed",
     "boundary",
@@ -86,9 +89,9 @@ def _named_duty(session: Session, kind: str, values: dict) -> dict | None:
 def create_application(
     session: Session, account: Account, data: dict, *, now: dt.datetime | None = None
 ) -> Application:
-    if not account.has_role("applicant"):
-        raise Forbidden("只有申请单位可以提出申请", code="forbidden")
     kind = data["kind"]
+    if not access.may_file(account, kind):
+        raise Forbidden("只有申请单位可以提出申请；联席会议办公室可以提出调整和取消", code="forbidden")
     application = Application(kind=kind, state="draft", applicant_id=account.unit_id, created_by=account.id)
     values = {k: data.get(k) for k in EDITABLE_FIELDS if k in data}
     listed = _named_duty(session, kind, values)
@@ -114,7 +117,7 @@ def update_application(
     session: Session, account: Account, application: Application, data: dict, *, now=None
 ) -> Application:
     if not access.can_edit(account, application):
-        if application.applicant_id != account.unit_id or not account.has_role("applicant"):
+        if application.applicant_id != account.unit_id or not access.may_file(account, application.kind):
             raise Forbidden("只有申请单位可以修改本单位的申请", code="forbidden")
         raise Conflict("只有草稿或已退回的申请可以修改", code="conflict")
     values = {k: data[k] for k in EDITABLE_FIELDS if k in data}
@@ -186,13 +189,12 @@ def withdraw(session, account, application, body, now):
 
 
 def forward(session, account, application, body, now):
+    # From re_review the meeting_decided_forward guard has checked the meeting; a one-off may cite none.
     meeting_id = body.get("meeting_id")
     if meeting_id is not None and session.get(Meeting, meeting_id) is None:
-        raise Invalid(
-            f"没有编号为 {meeting_id} 的联席会议", code="invalid", details={"fields": {"meeting_id": meeting_id}}
-        )
+        raise Invalid(f"没有编号为 {meeting_id} 的联席会议", fields={"meeting_id": "没有该会议"})
     move_as(session, account, application, "forward", now, comment=body.get("comment"),
-          values={"meeting_id": meeting_id} if meeting_id else None)  # fmt: skip
+          values={"meeting_id": meeting_id} if meeting_id else None, changes={"meeting_id": meeting_id})  # fmt: skip
     notify(session, units_with_role(session, "county"), kind="county_review", application=application,
            title=f"待县委、县政府审定：{application_title(application)}")  # fmt: skip
 
@@ -209,19 +211,50 @@ def reject(session, account, application, body, now):
            title=f"申请不予准入：{application_title(application)}", body=body["comment"])  # fmt: skip
 
 
+def _forwarded_on(session, application, now) -> dt.date | None:
+    """The day the application was last forwarded to the county, from its audit trail."""
+    from admission.core.audit import AuditEvent
+
+    at = session.scalar(
+        select(AuditEvent.occurred_at)
+        .where(AuditEvent.entity == "application", AuditEvent.entity_id == str(application.id),
+               AuditEvent.action == "forward")
+        .order_by(AuditEvent.id.desc()).limit(1)
+    )  # fmt: skip
+    return today(at) if at else None
+
+
 def decide(session, account, application, body, now):
+    """The county's decision (annex 4 (五)): an approval names the county meeting and the document
+    number of the decision's year; the date lies between the forwarding and today."""
     approve = body["decision"] == "approve"
-    if not approve and not (body.get("comment") or "").strip():
-        raise Invalid("不予批准时必须说明理由", code="comment_required", details={"fields": {"comment": "必填"}})
-    values = {
-        "decided_on": body.get("decided_on") or today(now),
-        "decision_document_number": body.get("document_number"),
-    }
+    comment = (body.get("comment") or "").strip()
+    if not approve and not comment:
+        raise Invalid("不予批准时必须说明理由", code="comment_required", fields={"comment": "必填：不同意的理由"})
+    decided_on = body.get("decided_on") or today(now)
+    if decided_on > today(now):
+        raise Invalid("决定日期不能晚于今天", fields={"decided_on": f"不能晚于 {today(now).isoformat()}"})
+    forwarded = _forwarded_on(session, application, now)
+    if forwarded is not None and decided_on < forwarded:
+        raise Invalid("决定日期不能早于报送审定的日期", fields={"decided_on": f"不能早于 {forwarded.isoformat()}"})
+    county_meeting = (body.get("county_meeting") or "").strip() or None
+    number = (body.get("document_number") or "").strip() or None
+    if approve:
+        number = doc_numbers.check(number, year=decided_on.year)
+        if not county_meeting:
+            raise Invalid(
+                "请填写研究同意的县委、县政府会议", fields={"county_meeting": "必填，如 县委常委会2026年第12次会议"}
+            )
+    elif number:
+        number = doc_numbers.check(number, year=decided_on.year)
+    values = {"decided_on": decided_on, "decision_document_number": number, "county_meeting": county_meeting}
     move_as(session, account, application, "decide", now, target="approved" if approve else "rejected",
-          comment=body.get("comment"), values=values, changes={"decision": body["decision"]})  # fmt: skip
+          comment=comment or None, values=values,
+          changes={"decision": body["decision"], "document_number": number, "county_meeting": county_meeting,
+                   "decided_on": decided_on})  # fmt: skip
     notify(session, [application.applicant_id, *units_with_role(session, "secretariat")], kind="decided",
            application=application,
-           title=f"县委、县政府{'同意' if approve else '不同意'}：{application_title(application)}", body=body.get("comment"))  # fmt: skip
+           title=f"县委、县政府{'同意' if approve else '不同意'}：{application_title(application)}", body=comment or None)  # fmt: skip
 
 
 ACTIONS = {
@@ -262,7 +295,7 @@ def perform(session: Session, account: Account | None, application: Application,
             f"“{transition.label}”必须填写理由", code="comment_required", details={"fields": {"comment": "必填"}}
         )
     for guard in transition.guards:
-        GUARDS[guard](session, application, now)
+        GUARDS[guard](session, application, now, body)
     ACTIONS[action](session, account, application, body, now)
     session.flush()
     return application
@@ -271,7 +304,8 @@ def perform(session: Session, account: Account | None, application: Application,
 # ----------------------------------------------------------------------------- helpers
 
 
-def _screening_passes(session, application, now) -> None:
+def _screening_passes(session, application, now, body=None) -> None:
+    _cause_stated(application)
     findings = screening_findings(session, application)
     if blocking(findings):
         raise Invalid("申请未通过准入条件审查，请按提示修改后再提交", code="screening_failed",
@@ -279,11 +313,34 @@ def _screening_passes(session, application, now) -> None:
         )  # fmt: skip
 
 
+CAUSE_NEEDS_BASIS = ("law_changed", "institutional_reform")
+
+
+def _cause_stated(application) -> None:
+    """An amendment or withdrawal states its cause; a legal or institutional one cites the law or document."""
+    if application.kind not in ("amendment", "withdrawal"):
+        return
+    if not application.cause:
+        raise Invalid("请说明调整或取消的原因", fields={"cause": "必填：" + "、".join(Cause.values())})
+    if application.cause in CAUSE_NEEDS_BASIS and not (application.cause_basis or "").strip():
+        raise Invalid(
+            f"原因为“{Cause.label_of(application.cause)}”时须写明所依据的法律法规或文件",
+            fields={"cause_basis": "必填：调整所依据的法律法规或机构改革文件"},
+        )
+
+
+def _meeting_decided_forward(session, application, now, body) -> None:
+    from admission.meetings.operations import check_forward_decision
+
+    check_forward_decision(session, application, (body or {}).get("meeting_id"), now)
+
+
 # The guards named in workflow.TRANSITIONS; perform() runs them before the action.
 GUARDS = {
     "screening": _screening_passes,
     "reviews_concluded": stage_actions.reviews_concluded,
     "consultation_concluded": stage_actions.consultation_concluded,
+    "meeting_decided_forward": _meeting_decided_forward,
 }
 
 

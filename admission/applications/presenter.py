@@ -37,6 +37,17 @@ def consultation_for(session: Session, account: Account | None, application: App
     return consultation
 
 
+def meetings_of(session: Session, account: Account | None, application: Application) -> list[dict]:
+    """The joint meetings that had the application on their agenda, with their latest decision on it."""
+    from admission.meetings.queries import meetings_for_application
+
+    return [
+        {"id": m.id, "scheduled_at": m.scheduled_at.isoformat(), "kind": m.kind, "location": m.location,
+         "outcome": outcome, "comment": comment}
+        for m, outcome, comment in meetings_for_application(session, application)
+    ]  # fmt: skip
+
+
 def summary(application: Application) -> dict:
     proposed = application.proposed or {}
     return {
@@ -91,11 +102,15 @@ def present(session: Session, account: Account | None, application: Application)
         "reviews": reviews,
         "consultation": consultation,
         "deadlines": {"review": _date(application.review_due), "consultation": _date(application.consultation_due)},
+        "cause": application.cause,
+        "cause_basis": application.cause_basis,
         "decision": {
             "decided_on": _date(application.decided_on),
             "document_number": application.decision_document_number,
+            "county_meeting": application.county_meeting,
         },
         "meeting_id": application.meeting_id,
+        "meetings": meetings_of(session, account, application),
         "released_in": application.released_in,
         "version": application.version,
         "allowed_actions": allowed_actions(session, account, application),

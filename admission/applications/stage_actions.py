@@ -173,11 +173,11 @@ def _conclude(session, model, application, now, due, what: str) -> None:
     )  # fmt: skip
 
 
-def reviews_concluded(session, application, now) -> None:
+def reviews_concluded(session, application, now, body=None) -> None:
     _conclude(session, Review, application, now, application.review_due, "初步审核意见")
 
 
-def consultation_concluded(session, application, now) -> None:
+def consultation_concluded(session, application, now, body=None) -> None:
     _conclude(session, ConsultationRequest, application, now, application.consultation_due, "村（社区）答复")
     _conclude(session, TownshipFeedback, application, now, application.consultation_due, "乡镇书面反馈")
 

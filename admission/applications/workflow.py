@@ -23,6 +23,7 @@ from catalogue.db import utcnow
 
 BEFORE_COUNTY = ("draft", "submitted", "preliminary_review", "consultation", "re_review", "returned")
 SECRETARIAT = ("secretariat",)
+FILERS = ("applicant", "secretariat")
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,9 @@ class Transition:
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("submit", ("draft", "returned"), "submitted", ("applicant",), rule="own", guards=("screening",), label=_l("提交")),
-    Transition("withdraw", BEFORE_COUNTY, "withdrawn", ("applicant",), rule="own", label=_l("撤回")),
+    # The secretariat submits and withdraws its own amendments and withdrawals (access.may_file).
+    Transition("submit", ("draft", "returned"), "submitted", FILERS, rule="own", guards=("screening",), label=_l("提交")),
+    Transition("withdraw", BEFORE_COUNTY, "withdrawn", FILERS, rule="own", label=_l("撤回")),
     Transition("start_preliminary_review", ("submitted",), "preliminary_review", SECRETARIAT, label=_l("启动初步审核")),
     Transition("review", ("preliminary_review",), None, ("member_unit",), rule="assigned_reviewer", label=_l("提出审核意见")),
     Transition(
@@ -55,7 +57,10 @@ TRANSITIONS: tuple[Transition, ...] = (
         "close_consultation", ("consultation",), "re_review", SECRETARIAT, kinds=PROCEDURE_KINDS,
         guards=("consultation_concluded",), label=_l("结束征求意见，进入复审"),
     ),
-    Transition("forward", ("re_review",), "county_review", SECRETARIAT, kinds=PROCEDURE_KINDS, label=_l("报县委、县政府审定")),
+    Transition(
+        "forward", ("re_review",), "county_review", SECRETARIAT, kinds=PROCEDURE_KINDS,
+        guards=("meeting_decided_forward",), label=_l("报县委、县政府审定"),
+    ),
     Transition(
         "forward", ("preliminary_review",), "county_review", SECRETARIAT, kinds=("one_off",),
         guards=("reviews_concluded",), label=_l("报县委、县政府审定"),

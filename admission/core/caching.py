@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from admission.core.db import get_session
 from admission.core.i18n import select_locale
 from catalogue.models import Release
+from catalogue.releases import local_today
 
 MAX_ENTRIES = 512
 
@@ -82,7 +83,9 @@ def published_content(view):
         if not api and (current_user.is_authenticated or session.get("_flashes")):
             # The page shows this visitor's account or messages: not a shareable copy.
             return view(*args, **kwargs)
-        raw = f"{newest_published_version()}|{request.full_path}|{select_locale()}"
+        # The day is part of the key: a published release with a later effective date comes into force
+        # at midnight without anything being written.
+        raw = f"{newest_published_version()}|{local_today()}|{request.full_path}|{select_locale()}"
         etag = hashlib.sha1(raw.encode()).hexdigest()[:20]
         if request.if_none_match.contains(etag):
             response = make_response("", 304)

@@ -24,6 +24,9 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+DEFAULT_ISSUER = "临猗县全面推行村（社区）履行职责事项清单工作联席会议"
+
+
 def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     overrides = overrides or {}
     env = os.environ
@@ -65,6 +68,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SMTP_SENDER_NAME": env.get("SMTP_SENDER_NAME", "村（社区）履行职责事项清单准入服务"),
         "DIGEST_HOUR": int(env.get("ADMISSION_DIGEST_HOUR", 17)),
         "PUBLIC_URL": env.get("ADMISSION_PUBLIC_URL", ""),
+        # Who issues a release the procedure assembled: the joint meeting that manages the list (annex 3).
+        "ADMISSION_ISSUER": env.get("ADMISSION_ISSUER", DEFAULT_ISSUER),
         "BANNED_FIELDS": json.loads(env["ADMISSION_BANNED_FIELDS"]) if env.get("ADMISSION_BANNED_FIELDS") else None,
     }
     config.update(overrides)

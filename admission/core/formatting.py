@@ -7,10 +7,11 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
-from admission.applications.enums import AppliesTo, DutyRole, Kind, Opinion, RowStatus, State
+from admission.applications.enums import AppliesTo, Cause, DutyRole, Kind, Opinion, RowStatus, State
 from admission.applications.workflow import ACTION_LABELS
 from admission.core.i18n import gettext
 from admission.core.i18n import lazy_gettext as _l
+from admission.meetings.enums import MeetingKind, Outcome
 from catalogue.layout import remark_cell
 
 CHANGE_LABELS = {"added": _l("新增"), "amended": _l("调整"), "withdrawn": _l("取消")}
@@ -86,6 +87,22 @@ def combine_duty(proposed: dict, code: str | None = None) -> dict:
     }
 
 
+RELEASE_STATUS = {
+    "in_force": _l("施行中"),
+    "upcoming": _l("待施行"),
+    "superseded": _l("已被新版替代"),
+    "draft": _l("草稿"),
+}
+
+
+def _can_view_meeting(meeting) -> bool:
+    from flask_login import current_user
+
+    from admission.meetings.access import can_view
+
+    return can_view(current_user if current_user.is_authenticated else None, meeting)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.filters.update(
         applies_to=AppliesTo.label_of,
@@ -105,4 +122,12 @@ def init_app(app: Flask) -> None:
         opinions=Opinion.choices(),
         state_label=State.label_of,
         kind_label=Kind.label_of,
+        cause_label=Cause.label_of,
+        causes=Cause.choices(),
+        meeting_kind_label=MeetingKind.label_of,
+        meeting_kinds=MeetingKind.choices(),
+        outcome_label=Outcome.label_of,
+        outcomes=Outcome.choices(),
+        can_view_meeting=_can_view_meeting,
+        release_status_label=lambda v: RELEASE_STATUS.get(v, v),
     )

@@ -42,7 +42,8 @@ def check_manage(account: Account | None, what: str = "召集联席会议") -> N
 
 
 def invited(account: Account, meeting: Meeting) -> bool:
-    return account.unit.code in (meeting.attendees or [])
+    """Attendees and the units among the observers (列席)."""
+    return account.unit.code in (meeting.attendees or []) or account.unit.code in (meeting.observers or [])
 
 
 def can_view(account: Account | None, meeting: Meeting) -> bool:

@@ -20,8 +20,9 @@ def index():
     release = cv.release_or_404(session, None)
     records = release_records(session, release)
     return render_template(
-        "public/index.html", release=release, categories=cv.by_category(records), duty_count=len(records)
-    )
+        "public/index.html", release=release, categories=cv.by_category(records), duty_count=len(records),
+        upcoming=cv.upcoming_releases(session),
+    )  # fmt: skip
 
 
 @blueprint.get("/duties/<code>")
@@ -47,6 +48,7 @@ def release(version: int):
     return render_template(
         "public/release.html",
         release=release,
+        status=cv.status_of(session, release),
         changes=cv.change_log(session, release),
         categories=cv.by_category(records),
         duty_count=len(records),

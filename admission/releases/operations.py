@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from admission.core import audit, faults
+from admission.core import audit, doc_numbers, faults
 from admission.errors import Conflict, Invalid, NotFound
 from admission.releases import access
 from catalogue import exports, imports, xlsx
 from catalogue.models import Release
-from catalogue.releases import ReleaseError, current_release, get_release, release_records
+from catalogue.releases import ReleaseError, current_release, get_release, latest_release, release_records
 
 
 def _record_publication(session: Session, release: Release, *, actor: str, action: str, source: str) -> None:
@@ -23,15 +24,25 @@ def _record_publication(session: Session, release: Release, *, actor: str, actio
         entity_id=release.version,
         action=action,
         to_state="published",
-        changes={"title": release.title, "document_number": release.document_number, "source": source},
+        changes={
+            "title": release.title,
+            "document_number": release.document_number,
+            "source": source,
+            "effective_on": release.effective_on,
+            "issued_by": release.issued_by,
+        },  # fmt: skip
         now=release.published_at,
     )
 
 
-def load_initial_release(session: Session, *, actor: str) -> Release | None:
-    release = imports.load_release1(session)
+def load_initial_release(
+    session: Session, *, actor: str, own: tuple[str, bytes] | None = None, title: str | None = None
+) -> Release | None:
+    """Release 1: the Linyi 2022 list, or the county's own list ``own`` = (file name, content)."""
+    filename, data = own or (imports.RELEASE1_FILE, None)
+    release = imports.load_release1(session, filename=filename, data=data, title=title)
     if release is not None:
-        _record_publication(session, release, actor=actor, action="load_initial_release", source=imports.RELEASE1_FILE)
+        _record_publication(session, release, actor=actor, action="load_initial_release", source=filename)
     return release
 
 
@@ -161,6 +172,7 @@ def assemble_release(
     document_number: str | None,
     effective_on: dt.date | None,
     application_ids: list[int] | None = None,
+    issued_by: str | None = None,
 ) -> Release:
     """A draft release: the current list plus the chosen approved applications, with its change log."""
     access.check_manage(account)
@@ -184,7 +196,9 @@ def assemble_release(
         releasable = [chosen[i] for i in dict.fromkeys(application_ids)]
     if not releasable:
         raise Conflict("没有已批准、待列入清单的申请")
-    current = current_release(session)
+    if document_number:
+        doc_numbers.check(document_number)
+    current = latest_release(session)
     records, causes, added = apply_applications(release_records(session, current), releasable)
     allocate_codes(session, records)
     causes |= {record["code"]: application_id for record, application_id in added}
@@ -196,6 +210,7 @@ def assemble_release(
             document_number=document_number,
             effective_on=effective_on,
             causes=causes,
+            issued_by=(issued_by or "").strip() or current_app.config["ADMISSION_ISSUER"],
         )
     except ReleaseError as exc:
         raise Invalid(str(exc)) from exc
@@ -207,8 +222,39 @@ def assemble_release(
     return release
 
 
-def publish_assembled_release(session: Session, account, version: int, *, now: dt.datetime | None = None) -> Release:
-    """Publish a draft release and mark every application it carries as published."""
+def _check_publishable(release: Release, fields: dict) -> None:
+    """A release is published with its document number, issuing body and effective date (行文公示公布)."""
+    for name in ("document_number", "effective_on", "issued_by"):
+        if fields.get(name):
+            setattr(release, name, fields[name].strip() if isinstance(fields[name], str) else fields[name])
+    doc_numbers.check(release.document_number)
+    if release.effective_on is None:
+        raise Invalid("请填写施行日期", fields={"effective_on": "必填：本版清单自哪一天起施行"})
+    if not (release.issued_by or "").strip():
+        release.issued_by = current_app.config["ADMISSION_ISSUER"]
+
+
+def citation(application) -> str:
+    """What the notice cites of the application behind a change: its reference, cause, the county's decision."""
+    from admission.applications.enums import Cause
+
+    parts = [application.reference or ""]
+    if application.cause:
+        cause = Cause.chinese(application.cause)
+        parts.append(f"原因：{cause}" + (f"，依据{application.cause_basis}" if application.cause_basis else ""))
+    if application.county_meeting:
+        parts.append(f"经{application.county_meeting}研究同意")
+    if application.decision_document_number:
+        parts.append(application.decision_document_number)
+    return "；".join(p for p in parts if p)
+
+
+def publish_assembled_release(
+    session: Session, account, version: int, *, now: dt.datetime | None = None, fields: dict | None = None
+) -> Release:
+    """Publish a draft release and mark every application it carries as published.
+
+    ``fields`` may complete the draft's document number, effective date and issuing body first."""
     from admission.applications import operations as application_ops
     from admission.applications.models import Application
     from catalogue.releases import publish_release, release_changes
@@ -216,13 +262,18 @@ def publish_assembled_release(session: Session, account, version: int, *, now: d
     if account is not None:  # None: the scheduler or the CLI, acting for the joint meeting
         access.check_manage(account)
     release = draft_or_404(session, version)
-    try:
-        publish_release(session, release, now=now)
-    except ReleaseError as exc:
-        raise Conflict(str(exc)) from exc
-    faults.checkpoint("publish_release")
+    if release.is_published:
+        raise Conflict(f"第 {release.version} 版已发布，不能再次发布")
+    _check_publishable(release, fields or {})
     ids = [c.application_id for c in release_changes(session, release) if c.application_id]
     applications = session.scalars(select(Application).where(Application.id.in_(ids)).order_by(Application.id)).all()
+    try:
+        publish_release(session, release, now=now, citations={a.id: citation(a) for a in applications})
+    except ReleaseError as exc:
+        if exc.field:
+            raise Invalid(str(exc), fields={exc.field: str(exc)}) from exc
+        raise Conflict(str(exc)) from exc
+    faults.checkpoint("publish_release")
     for application in applications:
         application_ops.publish(session, account, application, release.version, release.published_at)
     actor = account.username if account else "system"

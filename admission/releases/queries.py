@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from itertools import groupby
 
 from sqlalchemy.orm import Session
@@ -19,16 +20,30 @@ from catalogue.releases import (
     published_releases,
     release_changes,
     release_records,
+    release_status,
 )
 
 
-def release_or_404(session: Session, version: int | None) -> Release:
+def release_or_404(session: Session, version: int | None, on: dt.date | None = None) -> Release:
+    """The published release ``version``, or (None) the one in force on ``on`` (default today)."""
     if version is not None and not 0 < version < 2**31:
         raise NotFound(f"没有已发布的第 {version} 版清单")
-    release = current_release(session) if version is None else get_release(session, version)
+    release = current_release(session, on) if version is None else get_release(session, version)
     if release is None:
+        if version is None and on is not None:
+            raise NotFound(f"{on.isoformat()} 没有施行中的清单")
         raise NotFound("没有已发布的清单" if version is None else f"没有已发布的第 {version} 版清单")
     return release
+
+
+def status_of(session: Session, release: Release) -> str:
+    return release_status(release, current_release(session))
+
+
+def upcoming_releases(session: Session) -> list[Release]:
+    """Published releases not yet in force, oldest first: shown as such beside the list in force."""
+    in_force = current_release(session)
+    return [r for r in published_releases(session) if release_status(r, in_force) == "upcoming"]
 
 
 def by_category(records: list[dict]) -> list[tuple[str, list[dict]]]:
@@ -41,6 +56,7 @@ def by_category(records: list[dict]) -> list[tuple[str, list[dict]]]:
 
 def release_summaries(session: Session) -> list[dict]:
     releases = published_releases(session)
+    in_force = current_release(session)
     ids = [r.id for r in releases]
     counts, sizes = change_counts(session, ids), duty_counts(session, ids)
     return [
@@ -50,6 +66,9 @@ def release_summaries(session: Session) -> list[dict]:
             "document_number": r.document_number,
             "effective_on": r.effective_on.isoformat() if r.effective_on else None,
             "published_at": r.published_at.isoformat(),
+            "status": release_status(r, in_force),
+            "source": r.source,
+            "issued_by": r.issued_by,
             "duty_count": sizes[r.id],
             "changes": counts[r.id],
         }
@@ -65,7 +84,33 @@ def change_log(session: Session, release: Release) -> list[dict]:
     if missing:
         previous = get_release(session, release.version - 1)
         titles |= {d["code"]: d["title"] for d in release_records(session, previous)}
-    return [c.to_dict() | {"title": titles.get(c.duty_code, "")} for c in changes]
+    decisions = application_decisions(session, [c.application_id for c in changes if c.application_id])
+    empty = {"reference": None, "decision": None, "cause": None, "cause_basis": None}
+    return [
+        c.to_dict() | {"title": titles.get(c.duty_code, "")} | decisions.get(c.application_id, empty) for c in changes
+    ]
+
+
+def application_decisions(session: Session, ids: list[int]) -> dict[int, dict]:
+    """What the change log cites of each application: its reference, the county's decision, its cause."""
+    from sqlalchemy import select
+
+    from admission.applications.models import Application
+
+    rows = session.scalars(select(Application).where(Application.id.in_(ids))).all() if ids else []
+    return {
+        a.id: {
+            "reference": a.reference,
+            "decision": {
+                "document_number": a.decision_document_number,
+                "county_meeting": a.county_meeting,
+                "decided_on": a.decided_on.isoformat() if a.decided_on else None,
+            },
+            "cause": a.cause,
+            "cause_basis": a.cause_basis,
+        }
+        for a in rows
+    }
 
 
 def release_diff(session: Session, old_version: int, new_version: int) -> dict:

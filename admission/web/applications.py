@@ -20,7 +20,6 @@ from admission.core.clock import today
 from admission.core.db import get_session
 from admission.core.i18n import gettext as _
 from admission.errors import DomainError
-from admission.meetings.models import Meeting
 from admission.notifications.operations import units_with_role
 from admission.web import blueprint, paging
 from admission.web.forms import ApplicationForm, body_to_formdata, findings_by_field, form_to_body
@@ -84,7 +83,7 @@ def _handle_form_buttons(form) -> bool:
 def new_application(kind: str):
     if kind not in KINDS:
         abort(404)
-    if not current_user.has_role("applicant"):
+    if not access.may_file(current_user, kind):
         abort(403)
     session = get_session()
     form = ApplicationForm()
@@ -118,7 +117,10 @@ def _submit(application):
         # Keep the saved draft; show why it cannot go yet, beside each field.
         session.commit()
         flash(exc.message, "error")
-        findings = exc.details.get("findings", [])
+        findings = exc.details.get("findings") or [
+            {"field": name, "message": message, "severity": "error", "code": exc.code}
+            for name, message in exc.details.get("fields", {}).items()
+        ]
         form = ApplicationForm(formdata=None, data=body_to_formdata(application))
         form.duty_code.choices = _duty_choices(session)
         return _render_form(form, application.kind, application, findings, status=exc.status)
@@ -175,7 +177,11 @@ def view_application(application_id: int):
         "web/application/_body.html",
         lambda: _actions(session, application, actions, day) | _record(session, application, day),
     )
-    return render_template("web/application.html", application=application, body=body)
+    from admission.meetings.queries import meetings_for_application
+
+    # Outside the kept fragment: a meeting's minutes change the decisions shown, not the application.
+    meetings = meetings_for_application(session, application)
+    return render_template("web/application.html", application=application, body=body, meetings=meetings)
 
 
 def _actions(session, application: Application, actions: list[str], day) -> dict:
@@ -184,11 +190,12 @@ def _actions(session, application: Application, actions: list[str], day) -> dict
     if "start_preliminary_review" in actions:
         ids = units_with_role(session, "member_unit")
         member_units = session.scalars(select(Unit).where(Unit.id.in_(ids)).order_by(Unit.id)).all()
-    meetings = (
-        session.scalars(select(Meeting).order_by(Meeting.scheduled_at.desc()).limit(20)).all()
-        if "forward" in actions
-        else []
-    )
+    meetings = []
+    if "forward" in actions:
+        from admission.meetings.queries import meetings_for_application
+
+        # The meetings that decided to forward it: the only ones a forward from re_review may cite.
+        meetings = [m for m, outcome, _c in meetings_for_application(session, application) if outcome == "forward"]
     return {
         "actions": actions, "labels": ACTION_LABELS, "comment_required": COMMENT_REQUIRED,
         "member_units": member_units, "meetings": meetings,
@@ -262,7 +269,7 @@ def application_history(application_id: int):
 def _action_body(action: str) -> dict:
     form = request.form
     raw = {}
-    for key in ("comment", "opinion", "summary", "scope", "decision", "document_number", "unit"):
+    for key in ("comment", "opinion", "summary", "scope", "decision", "document_number", "county_meeting", "unit"):
         if form.get(key):
             raw[key] = form[key]
     for key in ("due", "decided_on"):

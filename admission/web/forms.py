@@ -22,7 +22,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, Optional
 
-from admission.applications.enums import FundingPer
+from admission.applications.enums import Cause, FundingPer
 from admission.core.i18n import lazy_gettext as _l
 
 APPLIES_TO_CHOICES = [
@@ -32,6 +32,7 @@ APPLIES_TO_CHOICES = [
 ]
 ROLE_CHOICES = [SelectChoice("perform", _l("村（社区）履行")), SelectChoice("assist", _l("村（社区）协助配合"))]
 PER_CHOICES = [SelectChoice("", _l("请选择"))] + [SelectChoice(value, label) for value, label in FundingPer.choices()]
+CAUSE_CHOICES = [SelectChoice("", _l("请选择"))] + [SelectChoice(value, label) for value, label in Cause.choices()]
 TEXT = [Optional(), Length(max=5000)]
 
 
@@ -52,6 +53,8 @@ class ClauseForm(Form):
 
 class ApplicationForm(FlaskForm):
     duty_code = SelectField(_l("涉及的清单事项"), choices=[], validate_choice=False)
+    cause = SelectField(_l("调整或取消的原因"), choices=CAUSE_CHOICES, default="")
+    cause_basis = TextAreaField(_l("所依据的法律法规或文件（法律法规变化、机构改革时必填）"), validators=TEXT)
     reason = TextAreaField(_l("申请理由"), validators=TEXT)
     category = StringField(_l("事项类别"), validators=[Optional(), Length(max=100)])
     title = StringField(_l("事项名称"), validators=[Optional(), Length(max=200)])
@@ -93,6 +96,8 @@ def form_to_body(form: ApplicationForm, kind: str) -> dict:
     }
     if kind in ("amendment", "withdrawal"):
         body["duty_code"] = form.duty_code.data or None
+        body["cause"] = form.cause.data or None
+        body["cause_basis"] = form.cause_basis.data or None
     if kind == "withdrawal":
         return body
     amount = (form.funding_amount.data or "").strip().replace(",", "").replace("，", "")
@@ -148,6 +153,8 @@ def body_to_formdata(application) -> dict:
     amount = funding.get("amount")
     return {
         "duty_code": application.duty_code or "",
+        "cause": application.cause or "",
+        "cause_basis": application.cause_basis,
         "reason": application.reason,
         "category": proposed.get("category"),
         "title": proposed.get("title"),
@@ -189,6 +196,8 @@ def body_to_formdata(application) -> dict:
 # Where each finding's field (API.md path) shows on the form.
 FIELD_NAMES = {
     "duty_code": "duty_code",
+    "cause": "cause",
+    "cause_basis": "cause_basis",
     "reason": "reason",
     "proposed.title": "title",
     "proposed.category": "category",

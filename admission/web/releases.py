@@ -16,7 +16,7 @@ from admission.releases import operations as release_ops
 from admission.releases import queries as cv
 from admission.web import blueprint
 from catalogue.models import Release
-from catalogue.releases import current_release, release_records
+from catalogue.releases import latest_release, release_records
 
 
 def _draft(version: int) -> Release:
@@ -39,6 +39,7 @@ def assemble_release():
                 session, current_user,
                 title=request.form.get("title") or None, document_number=request.form.get("document_number") or None,
                 effective_on=effective_on, application_ids=ids or None,
+                issued_by=request.form.get("issued_by") or None,
             )  # fmt: skip
         except ValueError:
             flash(_("施行日期格式应为 YYYY-MM-DD"), "error")
@@ -47,7 +48,7 @@ def assemble_release():
         else:
             flash(_("已生成第 %(version)s 版草稿，请核对后发布", version=release.version), "success")
             return redirect(url_for("web.release_draft", version=release.version), 303)
-    current = current_release(session)
+    current = latest_release(session)
     return render_template(
         "web/release_assemble.html", applications=release_ops.releasable_applications(session), draft=draft,
         current=current,
@@ -69,10 +70,18 @@ def release_draft(version: int):
 @blueprint.post("/manage/releases/<int:version>/publish")
 @login_required
 def publish_release(version: int):
+    session = get_session()
+    fields = {k: (request.form.get(k) or "").strip() or None for k in ("document_number", "issued_by")}
     try:
-        release = release_ops.publish_assembled_release(get_session(), current_user, version)
+        effective = request.form.get("effective_on")
+        fields["effective_on"] = dt.date.fromisoformat(effective) if effective else None
+        release = release_ops.publish_assembled_release(session, current_user, version, fields=fields)
+    except ValueError:
+        flash(_("施行日期格式应为 YYYY-MM-DD"), "error")
+        return redirect(url_for("web.release_draft", version=version), 303)
     except (Conflict, Invalid) as exc:
-        flash(exc.message, "error")
+        session.rollback()
+        flash(" ".join([exc.message, *getattr(exc, "fields", {}).values()]), "error")
         return redirect(url_for("web.release_draft", version=version), 303)
     flash(_("第 %(version)s 版已发布并公示", version=release.version), "success")
     return redirect(url_for("public.release", version=release.version), 303)

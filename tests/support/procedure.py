@@ -15,6 +15,7 @@ from tests.support import factories
 
 # The service counts dates in Asia/Shanghai; the machine's own date differs from 16:00 UTC on.
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
+YEAR = TODAY.year
 
 CST = ZoneInfo("Asia/Shanghai")
 # The demo county's ten communities: two in 猗氏镇 (ysz), eight under the county agency sqzg.
@@ -68,12 +69,52 @@ def through_consultation(api, app_id):
     return closed
 
 
-def approve(api, app_id):
-    forwarded = api.action(app_id, "forward", "bb", comment="复审通过")
+def hold_meeting(api, app_ids, outcome="forward", *, hours_ago=1, kind="plenary") -> int:
+    """A joint meeting held ``hours_ago`` with the applications on its agenda, and its minutes deciding
+    ``outcome`` for each (None: no minutes); returns the meeting's id."""
+    when = dt.datetime.now(dt.UTC) - dt.timedelta(hours=hours_ago)
+    created = api.post("/api/v1/meetings", "bb", json={
+        "kind": kind, "scheduled_at": when.isoformat(), "location": "县委第一会议室", "agenda": list(app_ids),
+    })  # fmt: skip
+    assert created.status_code == 201, created.get_json()
+    meeting_id = created.get_json()["id"]
+    if outcome is not None:
+        minutes = api.post(f"/api/v1/meetings/{meeting_id}/minutes", "bb", json={
+            "text": "会议复审了议题中的申请。",
+            "decisions": [{"application_id": i, "outcome": outcome, "comment": "符合准入条件"} for i in app_ids],
+        })  # fmt: skip
+        assert minutes.status_code == 200, minutes.get_json()
+    return meeting_id
+
+
+def county_decision(**extra) -> dict:
+    """An approval as the county gives it: the document number of this year and the county meeting."""
+    today = dt.datetime.now(CST).date()
+    return {
+        "decision": "approve", "document_number": f"临发〔{today.year}〕8号",
+        "county_meeting": f"县委常委会{today.year}年第12次会议",
+    } | extra  # fmt: skip
+
+
+def forward(api, app_id, meeting_id=None):
+    """Forward from re_review after a meeting that decided so (held now, unless ``meeting_id`` is given)."""
+    meeting_id = meeting_id or hold_meeting(api, [app_id])
+    forwarded = api.action(app_id, "forward", "bb", comment="复审通过", meeting_id=meeting_id)
     assert forwarded["state"] == "county_review"
-    decided = api.action(app_id, "decide", "xwxzf", decision="approve", document_number="临发〔2026〕8号")
+    return forwarded
+
+
+def approve(api, app_id, meeting_id=None):
+    forward(api, app_id, meeting_id)
+    decided = api.action(app_id, "decide", "xwxzf", **county_decision())
     assert decided["state"] == "approved"
     return decided
+
+
+def publish_fields(**extra) -> dict:
+    """What publishing a release needs: its document number and effective date (today)."""
+    today = dt.datetime.now(CST).date()
+    return {"document_number": f"临编办发〔{today.year}〕3号", "effective_on": today.isoformat()} | extra
 
 
 def create(api, body, applicant="nyncj") -> int:
