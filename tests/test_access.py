@@ -57,6 +57,7 @@ def _meeting(api, agenda, attendees) -> dict:
 def test_an_attendee_sees_only_the_agenda_items_it_may_see(api, demo_app):
     reviewed = _in_review(api)
     other = file_and_submit(api, factories.admission())["id"]
+    api.action(other, "start_preliminary_review", "bb", reviewers=["zzb", "rsj", "sfj"], due=TODAY.isoformat())
     # czj (县财政局) is a member unit asked to review neither application.
     meeting = _meeting(api, [reviewed, other], ["zzb", "mzj", "czj"])
     assert api.get(f"/api/v1/meetings/{meeting['id']}", "bb").get_json()["agenda"] == [reviewed, other]
