@@ -13,20 +13,8 @@ from admission.core import audit
 from admission.errors import Invalid
 from admission.meetings import access
 from admission.meetings.models import Meeting
+from admission.meetings.schemas import MeetingSchema
 from admission.notifications.operations import notify, units_with_role
-
-
-def meeting_dict(meeting: Meeting) -> dict:
-    return {
-        "id": meeting.id,
-        "scheduled_at": meeting.scheduled_at.isoformat(),
-        "location": meeting.location,
-        "agenda": meeting.agenda,
-        "attendees": meeting.attendees,
-        "minutes": meeting.minutes,
-        "decisions": meeting.decisions or [],
-        "attended": meeting.attended or [],
-    }
 
 
 def schedule_meeting(session: Session, account: Account, data: dict, *, now: dt.datetime) -> Meeting:
@@ -53,7 +41,7 @@ def schedule_meeting(session: Session, account: Account, data: dict, *, now: dt.
     session.add(meeting)
     session.flush()
     audit.record(session, actor=account.username, actor_unit=account.unit.code, entity="meeting", entity_id=meeting.id,
-                 action="schedule_meeting", changes=meeting_dict(meeting), now=now)  # fmt: skip
+                 action="schedule_meeting", changes=MeetingSchema().dump(meeting), now=now)  # fmt: skip
     notify(session, attendee_ids, kind="meeting_scheduled",
            title=f"联席会议通知：{data['scheduled_at'].astimezone(dt.timezone(dt.timedelta(hours=8))):%Y-%m-%d %H:%M}，{data['location']}",
            key=f"meeting_scheduled:{meeting.id}")  # fmt: skip
