@@ -4,10 +4,12 @@ against it (the document cannot drift from what is returned)."""
 
 from __future__ import annotations
 
+import ast
 import datetime as dt
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from openapi_schema_validator import OAS30Validator
@@ -291,3 +293,44 @@ def test_documented_responses_say_which_fields_they_always_carry(document):
     assert {"username", "unit", "unit_name", "roles"} <= set(schemas["User"]["required"])
     assert "effective_on" in schemas["ReleaseSummary"]["required"]
     assert schemas["Application"]["additionalProperties"] is False
+
+
+def _errors(document, path: str, method: str, status: str, body) -> list[str]:
+    schema = document["paths"][path][method]["responses"][status]["content"]["application/json"]["schema"]
+    validator = OAS30Validator(_resolve(schema, document["components"]["schemas"]))
+    return [error.message for error in validator.iter_errors(body)]
+
+
+def test_the_check_sees_a_missing_an_extra_or_a_mistyped_field(county, document):
+    reads = [
+        c
+        for c in county.calls
+        if c.role == "bb" and c.status == 200 and re.fullmatch(r"/api/v1/applications/\d+", c.url)
+    ]
+    body = next(b for b in (json.loads(c.body) for c in reads) if b["consultation"])
+    path = "/applications/{application_id}"
+    assert body["reviews"] and body["proposed"]["clauses"] and _errors(document, path, "get", "200", body) == []
+    for broken in (
+        {k: v for k, v in body.items() if k != "allowed_actions"},
+        body | {"secret": 1},
+        body | {"reviews": [body["reviews"][0] | {"due": 20261201}]},
+        body | {"proposed": body["proposed"] | {"clauses": [{"content": 5}]}},
+        body | {"consultation": body["consultation"] | {"per_township": [{"township": "sgz"}]}},
+    ):
+        assert _errors(document, path, "get", "200", broken) != []
+    me = json.loads(next(c for c in county.calls if c.url == "/api/v1/me" and c.role == "mzj").body)
+    assert me["unit_name"] and _errors(document, "/me", "get", "200", {k: me[k] for k in me if k != "unit_name"})
+    error = {"error": {"code": "not_found", "message": "找不到"}}
+    assert _errors(document, "/me", "get", "404", error) != []
+
+
+def test_web_and_public_pages_import_nothing_from_the_api():
+    root = Path(__file__).parent.parent / "admission"
+    offenders = []
+    for package in ("web", "public"):
+        for module in (root / package).glob("*.py"):
+            for node in ast.walk(ast.parse(module.read_text())):
+                names = [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+                names += [a.name for a in node.names] if isinstance(node, ast.Import) else []
+                offenders += [f"{package}/{module.name}: {n}" for n in names if n.startswith("admission.api")]
+    assert offenders == []

@@ -142,7 +142,20 @@ def build_spec() -> dict:
                 paths.setdefault(path, {})[method] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
-    return spec.to_dict()
+    return _only_null_or_nested(spec.to_dict())
+
+
+def _only_null_or_nested(node):
+    """apispec writes a nullable nested schema as ``anyOf: [{"type": "object", "nullable": true}, {$ref}]``,
+    whose first branch takes any object; narrowed to null, the nested schema applies to every object."""
+    if isinstance(node, list):
+        return [_only_null_or_nested(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _only_null_or_nested(value) for key, value in node.items()}
+    if node.get("anyOf") and node["anyOf"][0] == {"type": "object", "nullable": True}:
+        node["anyOf"][0] = {"type": "object", "nullable": True, "enum": [None]}
+    return node
 
 
 class DocumentSchema(OutSchema):
