@@ -30,6 +30,7 @@ class Call:
     status: int
     mimetype: str
     body: bytes
+    headers: dict
 
 
 class RecordingApi(Api):
@@ -41,7 +42,17 @@ class RecordingApi(Api):
 
     def call(self, method, url, as_=None, **kwargs):
         response = super().call(method, url, as_, **kwargs)
-        self.calls.append(Call(method, url, as_, response.status_code, response.mimetype or "", response.get_data()))
+        self.calls.append(
+            Call(
+                method,
+                url,
+                as_,
+                response.status_code,
+                response.mimetype or "",
+                response.get_data(),
+                dict(response.headers),
+            )
+        )
         return response
 
 
@@ -273,6 +284,8 @@ def test_every_real_response_validates_against_the_document(county, document):
         if declared is None:
             problems.append(f"{label}: status not documented")
             continue
+        if missing := [h for h in declared.get("headers", {}) if h not in call.headers]:
+            problems.append(f"{label}: without the headers {missing}")
         schema = declared.get("content", {}).get("application/json", {}).get("schema")
         if schema is None:
             if call.body:

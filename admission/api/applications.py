@@ -41,7 +41,9 @@ def _shown(account, application, **headers):
 
 
 @blueprint.post("/applications")
-@documented("新建申请（草稿）", body=ApplicationBodySchema, response=ApplicationSchema, status=201)
+@documented(
+    "新建申请（草稿）", body=ApplicationBodySchema, response=ApplicationSchema, status=201, headers=("ETag", "Location")
+)
 def create_application():
     account = require_account()
     application = ops.create_application(get_session(), account, load_body())
@@ -71,14 +73,14 @@ def list_applications():
 
 
 @blueprint.get("/applications/<int:application_id>")
-@documented("申请详情", response=ApplicationSchema)
+@documented("申请详情", response=ApplicationSchema, headers=("ETag",))
 def get_application(application_id: int):
     account = require_account()
     return _shown(account, _application_for(account, application_id))
 
 
 @blueprint.patch("/applications/<int:application_id>")
-@documented("修改草稿或退回的申请", body=ApplicationPatchSchema, response=ApplicationSchema)
+@documented("修改草稿或退回的申请", body=ApplicationPatchSchema, response=ApplicationSchema, headers=("ETag",))
 def update_application(application_id: int):
     account = require_account()
     application = _application_for(account, application_id)
@@ -98,7 +100,7 @@ def application_history(application_id: int):
 
 
 @blueprint.post("/applications/<int:application_id>/actions/<action>")
-@documented("执行操作", body=ACTION_SCHEMAS, per="action", response=ApplicationSchema)
+@documented("执行操作", body=ACTION_SCHEMAS, per="action", response=ApplicationSchema, headers=("ETag",))
 def run_action(application_id: int, action: str):
     account = require_account()
     application = _application_for(account, application_id)

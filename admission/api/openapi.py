@@ -35,6 +35,7 @@ class Declared:
     query: type[Schema] | None
     public: bool
     per: str | None
+    headers: tuple[str, ...]
 
     def body_for(self, view_args: dict) -> type[Schema] | None:
         return self.body[view_args[self.per]] if self.per else self.body
@@ -50,11 +51,13 @@ def documented(
     query: type[Schema] | None = None,
     public: bool = False,
     per: str | None = None,
+    headers: tuple[str, ...] = (),
 ):
     """Declare an API view: ``body`` (or, with ``per``, one body per value of that path parameter, each
     documented as its own path), ``response`` dumped with ``many`` under ``status`` (no response: an
-    empty answer), ``query`` parameters, and ``public`` (no token needed)."""
-    declared = Declared(summary, body, response, many, status, query, public, per)
+    empty answer) with the response ``headers`` the view sets, ``query`` parameters, and ``public`` (no
+    token needed)."""
+    declared = Declared(summary, body, response, many, status, query, public, per, headers)
 
     def decorate(view):
         @functools.wraps(view)
@@ -97,6 +100,8 @@ def _path_parameters(rule: Rule) -> list[dict]:
 
 def _operation(declared: Declared, rule: Rule, body, summary: str, fixed: str | None) -> dict:
     success = {"description": "成功"} | (_json(declared.response, declared.many) if declared.response else {})
+    if declared.headers:
+        success["headers"] = {name: {"schema": {"type": "string"}} for name in declared.headers}
     errors = {str(code): {"description": "错误"} | _json("Error") for code in ERROR_STATUSES}
     operation = {"summary": summary, "responses": {str(declared.status): success, **errors}}
     parameters = [p for p in _path_parameters(rule) if p["name"] != fixed]
