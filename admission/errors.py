@@ -12,6 +12,8 @@ from flask import Flask, current_app, jsonify, render_template, request
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from admission.core.schemas import ErrorSchema
+
 MESSAGES = {
     400: "请求格式有误",
     401: "未登录或登录已失效",
@@ -132,7 +134,7 @@ BY_STATUS = {cls.status: cls for cls in DomainError.__subclasses__()}
 
 
 def error_body(status: int, message: str, code: str, details: dict | None = None):
-    response = jsonify({"error": {"code": code, "message": message, "details": details or {}}})
+    response = jsonify(ErrorSchema().dump({"error": {"code": code, "message": message, "details": details or {}}}))
     response.status_code = status
     return response
 

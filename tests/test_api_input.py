@@ -20,7 +20,7 @@ import pytest
 import time_machine
 from sqlalchemy import inspect, text
 
-from admission.api.schemas import ACTION_SCHEMAS
+from admission.applications.schemas import ACTION_SCHEMAS
 from admission.core.db import get_engine
 from tests.support import factories
 from tests.support.api import Api

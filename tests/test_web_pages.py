@@ -15,7 +15,7 @@ from types import SimpleNamespace
 import pytest
 import time_machine
 
-from admission.api.schemas import ACTION_SCHEMAS
+from admission.applications.schemas import ACTION_SCHEMAS
 from admission.core.clock import local_today
 from tests.support import factories
 from tests.support.api import DEMO_PASSWORD, Api, fast_passwords

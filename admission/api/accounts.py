@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, selectinload
 
@@ -16,24 +15,25 @@ from admission.accounts.operations import (
     revoke_token,
     set_unit_email,
 )
+from admission.accounts.schemas import (
+    TokenRequestSchema,
+    TokenSchema,
+    UnitEmailSchema,
+    UnitEmailSettingSchema,
+    UnitSchema,
+    UserSchema,
+)
 from admission.api import blueprint
-from admission.api.schemas import TokenRequestSchema, UnitEmailSchema
-from admission.api.util import load
+from admission.api.openapi import documented
+from admission.api.util import load_body
 from admission.core.db import get_session
-
-
-def user_dict(account) -> dict:
-    return {
-        "username": account.username,
-        "unit": account.unit.code,
-        "unit_name": account.unit.name,
-        "roles": account.roles,
-    }
+from admission.core.schemas import View
 
 
 @blueprint.post("/auth/token")
+@documented("取得 API 令牌", body=TokenRequestSchema, response=TokenSchema, public=True)
 def create_token():
-    data = load(TokenRequestSchema())
+    data = load_body()
     session = get_session()
     try:
         account = authenticate(session, data["username"], data["password"])
@@ -41,33 +41,33 @@ def create_token():
         # The failure is counted even though the request fails: commit it before answering.
         session.commit()
         raise
-    token = issue_token(session, account)
-    response = jsonify({"token": token, "user": user_dict(account)})
-    return response
+    return {"token": issue_token(session, account), "user": account}
 
 
 @blueprint.delete("/auth/token")
+@documented("吊销当前令牌", status=204)
 def delete_token():
     require_account()
     revoke_token(get_session(), bearer_token())
-    return "", 204
 
 
 @blueprint.get("/me")
+@documented("当前用户", response=UserSchema)
 def me():
-    return jsonify(user_dict(require_account()))
+    return require_account()
 
 
 @blueprint.put("/me/email")
+@documented("本单位接收通知的邮箱和方式", body=UnitEmailSchema, response=UnitEmailSettingSchema)
 def set_email():
     """The caller's unit: where its notices go by email (``email``) and how (``mode``)."""
     account = require_account()
-    data = load(UnitEmailSchema())
-    unit = set_unit_email(get_session(), account, data.get("email"), data["mode"])
-    return jsonify({"unit": unit.code, "email": unit.email, "mode": unit.email_mode})
+    data = load_body()
+    return set_unit_email(get_session(), account, data.get("email"), data["mode"])
 
 
 @blueprint.get("/units")
+@documented("县内各单位", response=UnitSchema, many=True, public=True)
 def units():
     session = get_session()
     township = aliased(Unit)
@@ -77,9 +77,4 @@ def units():
         .options(selectinload(Unit.role_rows))
         .order_by(Unit.id)
     ).all()
-    return jsonify(
-        [
-            {"code": u.code, "name": u.name, "kind": u.kind, "roles": u.roles, "township": township_code}
-            for u, township_code in rows
-        ]
-    )
+    return [View(u, township=township_code) for u, township_code in rows]

@@ -2,18 +2,27 @@
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import request
 from sqlalchemy import select
 
 from admission.accounts.auth import require_account
 from admission.api import blueprint
-from admission.api.schemas import ACTION_SCHEMAS, ApplicationBodySchema, ApplicationPatchSchema
-from admission.api.util import check_if_match, load
+from admission.api.openapi import documented
+from admission.api.util import check_if_match, load_body
 from admission.applications import access
 from admission.applications import operations as ops
 from admission.applications.models import KINDS, STATES, Application
-from admission.applications.presenter import present, summary
+from admission.applications.presenter import shown
+from admission.applications.schemas import (
+    ACTION_SCHEMAS,
+    ApplicationBodySchema,
+    ApplicationFilterSchema,
+    ApplicationPatchSchema,
+    ApplicationSchema,
+    ApplicationSummarySchema,
+)
 from admission.core.db import get_session
+from admission.core.schemas import AuditEventSchema
 from admission.errors import BadRequest, NotFound
 
 MAX_PAGE = 500
@@ -27,24 +36,22 @@ def _application_for(account, application_id: int) -> Application:
     return application
 
 
-def _respond(account, application, status: int = 200):
-    response = jsonify(present(get_session(), account, application))
-    response.status_code = status
-    response.headers["ETag"] = application.etag
-    return response
+def _shown(account, application, **headers):
+    return shown(get_session(), account, application), {"ETag": application.etag, **headers}
 
 
 @blueprint.post("/applications")
+@documented(
+    "新建申请（草稿）", body=ApplicationBodySchema, response=ApplicationSchema, status=201, headers=("ETag", "Location")
+)
 def create_application():
     account = require_account()
-    data = load(ApplicationBodySchema())
-    application = ops.create_application(get_session(), account, data)
-    response = _respond(account, application, 201)
-    response.headers["Location"] = f"/api/v1/applications/{application.id}"
-    return response
+    application = ops.create_application(get_session(), account, load_body())
+    return _shown(account, application, Location=f"/api/v1/applications/{application.id}")
 
 
 @blueprint.get("/applications")
+@documented("我可查看的申请", response=ApplicationSummarySchema, many=True, query=ApplicationFilterSchema)
 def list_applications():
     account = require_account()
     query = access.visible_applications(account)
@@ -62,41 +69,44 @@ def list_applications():
         query = query.where(Application.applicant_id.in_(select(Unit.id).where(Unit.code == applicant)))
     limit = min(max(request.args.get("limit", MAX_PAGE, type=int) or MAX_PAGE, 1), MAX_PAGE)
     offset = min(max(request.args.get("offset", 0, type=int) or 0, 0), 2**31 - 1)
-    rows = get_session().scalars(query.order_by(Application.id.desc()).limit(limit).offset(offset)).all()
-    return jsonify([summary(a) for a in rows])
+    return get_session().scalars(query.order_by(Application.id.desc()).limit(limit).offset(offset)).all()
 
 
 @blueprint.get("/applications/<int:application_id>")
+@documented("申请详情", response=ApplicationSchema, headers=("ETag",))
 def get_application(application_id: int):
     account = require_account()
-    return _respond(account, _application_for(account, application_id))
+    return _shown(account, _application_for(account, application_id))
 
 
 @blueprint.patch("/applications/<int:application_id>")
+@documented("修改草稿或退回的申请", body=ApplicationPatchSchema, response=ApplicationSchema, headers=("ETag",))
 def update_application(application_id: int):
     account = require_account()
     application = _application_for(account, application_id)
-    data = load(ApplicationPatchSchema(), partial=True)
+    data = load_body(partial=True)
     check_if_match(application.etag)
     ops.update_application(get_session(), account, application, data)
-    return _respond(account, application)
+    return _shown(account, application)
 
 
 @blueprint.get("/applications/<int:application_id>/history")
+@documented("申请的审计记录", response=AuditEventSchema, many=True)
 def application_history(application_id: int):
     account = require_account()
     application = _application_for(account, application_id)
     events, _total = access.visible_history(get_session(), account, application)
-    return jsonify([e.to_dict() for e in events])
+    return events
 
 
 @blueprint.post("/applications/<int:application_id>/actions/<action>")
+@documented("执行操作", body=ACTION_SCHEMAS, per="action", response=ApplicationSchema, headers=("ETag",))
 def run_action(application_id: int, action: str):
     account = require_account()
     application = _application_for(account, application_id)
     if action not in ACTION_SCHEMAS:
         raise NotFound(f"没有名为 {action} 的操作")
-    body = load(ACTION_SCHEMAS[action]())
+    body = load_body()
     check_if_match(application.etag)
     ops.perform(get_session(), account, application, action, body)
-    return _respond(account, application)
+    return _shown(account, application)

@@ -4,78 +4,85 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import jsonify, request
+from flask import current_app, request
 
 from admission.api import blueprint
+from admission.api.openapi import documented
 from admission.core.caching import published_content
+from admission.core.clock import local_today
 from admission.core.db import get_session
 from admission.errors import BadRequest, Invalid
 from admission.releases import queries as cv
-from catalogue.exports import release_document
-from catalogue.releases import release_records
-
-
-def _release_document(version: int | None, on: dt.date | None = None):
-    session = get_session()
-    release = cv.release_or_404(session, version, on)
-    return jsonify(
-        release_document(release, release_records(session, release)) | {"status": cv.status_of(session, release)}
-    )
+from admission.releases.schemas import (
+    ChangeSchema,
+    DiffQuerySchema,
+    DiffSchema,
+    DutyWithHistorySchema,
+    InForceQuerySchema,
+    OneOffSchema,
+    ReleaseSchema,
+    ReleaseSummarySchema,
+)
+from catalogue.db import utcnow
 
 
 @blueprint.get("/catalogue")
 @published_content
+@documented("某日施行的清单（默认今天）", response=ReleaseSchema, query=InForceQuerySchema, public=True)
 def current_catalogue():
     on = request.args.get("on")
-    if on is None:
-        return _release_document(None)
     try:
-        day = dt.date.fromisoformat(on)
+        day = dt.date.fromisoformat(on) if on is not None else None
     except ValueError as exc:
         raise Invalid("日期格式应为 YYYY-MM-DD", fields={"on": "日期格式应为 YYYY-MM-DD"}) from exc
-    return _release_document(None, day)
+    session = get_session()
+    return cv.with_duties(session, cv.release_or_404(session, None, day))
 
 
 @blueprint.get("/catalogue/releases")
 @published_content
+@documented("历次版本", response=ReleaseSummarySchema, many=True, public=True)
 def releases():
-    return jsonify(cv.release_summaries(get_session()))
+    return cv.release_summaries(get_session())
 
 
 @blueprint.get("/catalogue/releases/<int:version>")
 @published_content
+@documented("某一版本的完整清单", response=ReleaseSchema, public=True)
 def release(version: int):
-    return _release_document(version)
+    session = get_session()
+    return cv.with_duties(session, cv.release_or_404(session, version))
 
 
 @blueprint.get("/catalogue/releases/<int:version>/changes")
 @published_content
+@documented("某一版本的变更记录", response=ChangeSchema, many=True, public=True)
 def release_changes(version: int):
     session = get_session()
-    changes = cv.change_log(session, cv.release_or_404(session, version))
-    keys = ("change", "duty_code", "application_id", "reference", "fields", "decision", "cause", "cause_basis")
-    return jsonify([{k: c[k] for k in keys} for c in changes])
+    return cv.change_log(session, cv.release_or_404(session, version))
 
 
 @blueprint.get("/catalogue/diff")
 @published_content
+@documented("比较两个版本", response=DiffSchema, query=DiffQuerySchema, public=True)
 def diff():
     try:
         old, new = int(request.args["from"]), int(request.args["to"])
     except (KeyError, ValueError) as exc:
         raise BadRequest("请用 from 和 to 两个整数参数指定要比较的版本") from exc
-    result = cv.release_diff(get_session(), old, new)
-    return jsonify(
-        {
-            "added": result["added"],
-            "withdrawn": result["withdrawn"],
-            "amended": [{"code": a["code"], "fields": a["fields"]} for a in result["amended"]],
-        }
-    )
+    return cv.release_diff(get_session(), old, new)
 
 
 @blueprint.get("/duties/<code>")
 @published_content
+@documented("事项及其历史", response=DutyWithHistorySchema, public=True)
 def duty(code: str):
     record, history = cv.duty_with_history(get_session(), code)
-    return jsonify(record | {"history": [{"version": h["version"], "change": h["change"]} for h in history]})
+    return record | {"history": history}
+
+
+@blueprint.get("/one-offs")
+@documented("“一事一批”登记簿", response=OneOffSchema, many=True, public=True)
+def one_offs():
+    today = local_today(utcnow(), current_app.config["ADMISSION_TIMEZONE"])
+    return cv.one_off_register(get_session(), today)

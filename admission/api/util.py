@@ -113,3 +113,11 @@ def check_if_match(etag: str) -> None:
     candidates = {tag.strip().removeprefix("W/") for tag in header.split(",")}
     if "*" not in candidates and etag not in candidates:
         raise PreconditionFailed("申请已被他人修改，请重新读取后再提交", code="precondition_failed")
+
+
+def load_body(*, partial: bool = False) -> dict:
+    """The request body, loaded with the schema the view declares in ``@documented(body=...)``."""
+    from admission.api.openapi import declared_for
+
+    schema = declared_for(current_app.view_functions[request.endpoint]).body_for(request.view_args)
+    return load(schema(), partial=partial)

@@ -7,12 +7,9 @@ from sqlalchemy.orm import Session
 from admission.accounts.models import Account
 from admission.applications import access, stages
 from admission.applications.models import Application
-from admission.applications.workflow import STATE_LABELS, transitions_for
+from admission.applications.workflow import transitions_for
+from admission.core.schemas import View
 from catalogue.records import duty_applies_to, duty_role
-
-
-def _date(value):
-    return value.isoformat() if value else None
 
 
 def allowed_actions(session: Session, account: Account | None, application: Application) -> list[str]:
@@ -48,70 +45,26 @@ def meetings_of(session: Session, account: Account | None, application: Applicat
     ]  # fmt: skip
 
 
-def summary(application: Application) -> dict:
-    proposed = application.proposed or {}
-    return {
-        "id": application.id,
-        "reference": application.reference,
-        "kind": application.kind,
-        "state": application.state,
-        "state_label": STATE_LABELS[application.state],
-        "title": proposed.get("title"),
-        "duty_code": application.duty_code,
-        "applicant": application.applicant.code,
-        "applicant_name": application.applicant.name,
-        "round": application.round,
-        "submitted_at": application.submitted_at.isoformat() if application.submitted_at else None,
-        "updated_at": application.updated_at.isoformat(),
-    }
-
-
-def present(session: Session, account: Account | None, application: Application) -> dict:
+def shown(session: Session, account: Account | None, application: Application) -> View:
+    """The application with what this viewer may see of its procedure (``schemas.ApplicationSchema``)."""
     proposed = application.proposed
     if proposed and proposed.get("clauses"):
         proposed = proposed | {
             "applies_to": duty_applies_to(proposed["clauses"]),
             "role": duty_role(proposed["clauses"]),
         }
-    reviews = [] if not access.sees_reviews(session, account, application) else [
-        {
-            "round": r.round,
-            "unit": r.unit.code,
-            "unit_name": r.unit.name,
-            "status": r.status,
-            "opinion": r.opinion,
-            "comment": r.comment,
-            "due": _date(r.due),
-            "answered_at": r.answered_at.isoformat() if r.answered_at else None,
-        }
-        for r in stages.reviews(session, application)
-    ]  # fmt: skip
-    consultation = consultation_for(session, account, application)
-    if consultation:
-        consultation["due"] = _date(consultation["due"])
-    return summary(application) | {
-        "workflow_version": application.workflow_version,
-        "reason": application.reason,
-        "proposed": proposed,
-        "boundary": application.boundary,
-        "mechanism": application.mechanism,
-        "guarantees": application.guarantees,
-        "special_requirements": application.special_requirements,
-        "valid_until": _date(application.valid_until),
-        "findings": application.findings or [],
-        "reviews": reviews,
-        "consultation": consultation,
-        "deadlines": {"review": _date(application.review_due), "consultation": _date(application.consultation_due)},
-        "cause": application.cause,
-        "cause_basis": application.cause_basis,
-        "decision": {
-            "decided_on": _date(application.decided_on),
+    reviews = stages.reviews(session, application) if access.sees_reviews(session, account, application) else []
+    return View(
+        application,
+        proposed=proposed,
+        reviews=reviews,
+        consultation=consultation_for(session, account, application),
+        deadlines={"review": application.review_due, "consultation": application.consultation_due},
+        decision={
+            "decided_on": application.decided_on,
             "document_number": application.decision_document_number,
             "county_meeting": application.county_meeting,
         },
-        "meeting_id": application.meeting_id,
-        "meetings": meetings_of(session, account, application),
-        "released_in": application.released_in,
-        "version": application.version,
-        "allowed_actions": allowed_actions(session, account, application),
-    }
+        meetings=meetings_of(session, account, application),
+        allowed_actions=allowed_actions(session, account, application),
+    )

@@ -18,10 +18,12 @@ from admission.accounts.models import Account, Unit
 from admission.applications.models import Application
 from admission.core import audit, clock
 from admission.core.formatting import local_time
+from admission.core.schemas import View
 from admission.errors import Conflict, Invalid
 from admission.meetings import access
 from admission.meetings.enums import MeetingKind, Outcome
 from admission.meetings.models import Meeting, MeetingMinutes
+from admission.meetings.schemas import MeetingSchema
 from admission.notifications.operations import notify, units_with_role
 
 # An application is put before the joint meeting while it is still being reviewed.
@@ -45,29 +47,9 @@ def minutes_dict(row: MeetingMinutes) -> dict:
         "text": row.text,
         "attended": row.attended or [],
         "decisions": row.decisions or [],
-        "recorded_at": row.recorded_at.isoformat(),
+        "recorded_at": row.recorded_at,
         "recorded_by": row.recorded_by,
         "sha256": hashlib.sha256(row.text.encode("utf-8")).hexdigest(),
-    }
-
-
-def meeting_dict(meeting: Meeting, minutes_versions: list[MeetingMinutes] | None = None) -> dict:
-    return {
-        "id": meeting.id,
-        "kind": meeting.kind,
-        "scheduled_at": meeting.scheduled_at.isoformat(),
-        "location": meeting.location,
-        "agenda": meeting.agenda,
-        "topics": meeting.topics or [],
-        "attendees": meeting.attendees,
-        "observers": meeting.observers or [],
-        "minutes": meeting.minutes,
-        "minutes_versions": [
-            {"version": v.version, "recorded_at": v.recorded_at.isoformat(), "recorded_by": v.recorded_by}
-            for v in minutes_versions or []
-        ],
-        "decisions": meeting.decisions or [],
-        "attended": meeting.attended or [],
     }
 
 
@@ -129,7 +111,7 @@ def schedule_meeting(session: Session, account: Account, data: dict, *, now: dt.
     session.add(meeting)
     session.flush()
     audit.record(session, actor=account.username, actor_unit=account.unit.code, entity="meeting", entity_id=meeting.id,
-                 action="schedule_meeting", changes=meeting_dict(meeting), now=now)  # fmt: skip
+                 action="schedule_meeting", changes=MeetingSchema().dump(View(meeting, minutes_versions=[])), now=now)  # fmt: skip
     when = f"{data['scheduled_at'].astimezone(CST):%Y-%m-%d %H:%M}"
     kind = MeetingKind.chinese(meeting.kind)
     notify(session, attendee_ids, kind="meeting_scheduled", title=f"联席会议{kind}通知：{when}，{data['location']}",

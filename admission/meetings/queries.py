@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session, aliased
 from admission.accounts.models import Account, Unit
 from admission.applications import stages
 from admission.applications.models import Application, ConsultationRequest
+from admission.core.schemas import View
 from admission.errors import NotFound
 from admission.meetings import access
 from admission.meetings.models import Meeting, MeetingMinutes
@@ -68,15 +69,18 @@ def unit_names(session: Session, codes: list[str]) -> dict[str, str]:
     return dict(session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes or []))).all())
 
 
-def meeting_for(session: Session, account: Account, meeting: Meeting) -> dict:
-    """The meeting as this viewer may read it: only the agenda items (and their decisions) it may see."""
-    from admission.meetings.operations import meeting_dict, versions
+def meeting_for(session: Session, account: Account, meeting: Meeting) -> View:
+    """The meeting as this viewer may read it (``schemas.MeetingSchema``): only the agenda items (and their
+    decisions) it may see."""
+    from admission.meetings.operations import versions
 
     shown = {a.id for a in access.visible_agenda(session, account, meeting)}
-    data = meeting_dict(meeting, versions(session, meeting))
-    data["agenda"] = [i for i in data["agenda"] if i in shown]
-    data["decisions"] = [d for d in data["decisions"] if d.get("application_id") in shown]
-    return data
+    return View(
+        meeting,
+        agenda=[i for i in meeting.agenda if i in shown],
+        decisions=[d for d in meeting.decisions or [] if d.get("application_id") in shown],
+        minutes_versions=versions(session, meeting),
+    )
 
 
 def minutes_version(session: Session, account: Account, meeting: Meeting, version: int) -> dict:

@@ -62,7 +62,7 @@ def diff():
     summaries = cv.release_summaries(session)
     if not summaries:
         abort(404)
-    newest = summaries[-1]["version"]
+    newest = summaries[-1].version
     old = request.args.get("from", type=int) or max(newest - 1, 1)
     new = request.args.get("to", type=int) or newest
     return render_template(

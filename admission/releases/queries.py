@@ -5,8 +5,11 @@ from __future__ import annotations
 import datetime as dt
 from itertools import groupby
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from admission.applications.models import Application
+from admission.core.schemas import View
 from admission.errors import NotFound
 from catalogue.diff import diff_records
 from catalogue.models import Release
@@ -54,26 +57,43 @@ def by_category(records: list[dict]) -> list[tuple[str, list[dict]]]:
     return list(order.items())
 
 
-def release_summaries(session: Session) -> list[dict]:
+def release_summaries(session: Session) -> list[View]:
+    """Every published release with its size and change counts (``schemas.ReleaseSummarySchema``)."""
     releases = published_releases(session)
     in_force = current_release(session)
     ids = [r.id for r in releases]
     counts, sizes = change_counts(session, ids), duty_counts(session, ids)
-    return [
-        {
-            "version": r.version,
-            "title": r.title,
-            "document_number": r.document_number,
-            "effective_on": r.effective_on.isoformat() if r.effective_on else None,
-            "published_at": r.published_at.isoformat(),
-            "status": release_status(r, in_force),
-            "source": r.source,
-            "issued_by": r.issued_by,
-            "duty_count": sizes[r.id],
-            "changes": counts[r.id],
-        }
-        for r in releases
-    ]
+    return [View(r, duty_count=sizes[r.id], changes=counts[r.id], status=release_status(r, in_force)) for r in releases]
+
+
+def with_duties(session: Session, release: Release) -> View:
+    """The release with its duties and whether it is in force (``schemas.ReleaseSchema``)."""
+    return View(release, duties=release_records(session, release), status=status_of(session, release),
+                notes=release.notes or [])  # fmt: skip
+
+
+def one_off_register(session: Session, today: dt.date) -> list[View]:
+    """Approved one-offs, newest decision first, each active or expired (``schemas.OneOffSchema``)."""
+    rows = session.scalars(
+        select(Application)
+        .where(Application.kind == "one_off", Application.state == "approved")
+        .order_by(Application.decided_on.desc(), Application.id.desc())
+    ).all()
+    register = []
+    for a in rows:
+        funding = (a.guarantees or {}).get("funding") or {}
+        expired = a.expired_at is not None or (a.valid_until is not None and a.valid_until < today)
+        register.append(
+            View(
+                a,
+                title=(a.proposed or {}).get("title"),
+                applicant=a.applicant.name,
+                funding={k: funding.get(k) for k in ("amount", "per", "source")},
+                document_number=a.decision_document_number,
+                status="expired" if expired else "active",
+            )
+        )
+    return register
 
 
 def change_log(session: Session, release: Release) -> list[dict]:

@@ -9,11 +9,11 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from admission.accounts.models import Unit
-from admission.api.schemas import ACTION_SCHEMAS, ApplicationBodySchema
 from admission.applications import access, stages
 from admission.applications import operations as ops
 from admission.applications.models import KINDS, Application
 from admission.applications.presenter import allowed_actions, consultation_for
+from admission.applications.schemas import ACTION_SCHEMAS, ApplicationBodySchema
 from admission.applications.workflow import ACTION_LABELS, COMMENT_REQUIRED
 from admission.core import fragments
 from admission.core.clock import today

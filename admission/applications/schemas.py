@@ -1,14 +1,14 @@
-"""Request bodies of the JSON API (marshmallow), with the limits that keep input sane."""
+"""Applications in JSON: the bodies the API and the web forms load (with the limits that keep input sane),
+and the application as the API answers it (``ApplicationSchema`` dumps ``presenter.shown``)."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from admission.applications.enums import Cause, FundingPer, Opinion
-from admission.applications.models import KINDS
-from admission.meetings.enums import MeetingKind, Outcome
+from admission.applications.models import KINDS, STATES
+from admission.applications.workflow import STATE_LABELS
+from admission.core.schemas import Items, OutSchema, StrictSchema, optional
 from catalogue.records import APPLIES_TO
 
 TEXT = validate.Length(max=5000)
@@ -17,11 +17,6 @@ SHORT = validate.Length(max=200)
 ID = validate.Range(min=1, max=2**31 - 1)
 OPINIONS = Opinion.values()
 FUNDING_PER = FundingPer.values()
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class FundingSchema(StrictSchema):
@@ -76,6 +71,9 @@ class ProposedDutySchema(Schema):
     title = fields.String(allow_none=True, validate=SHORT)
     clauses = fields.List(fields.Nested(ClauseSchema), validate=validate.Length(max=50))
     flow = fields.Nested(FlowSchema, allow_none=True)
+    # Derived from the clauses when the application is shown, never read from a request.
+    applies_to = fields.String(dump_only=True)
+    role = fields.String(dump_only=True)
 
 
 class ApplicationBodySchema(StrictSchema):
@@ -162,104 +160,122 @@ ACTION_SCHEMAS = {
 }
 
 
-class TokenRequestSchema(StrictSchema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=200))
+# --------------------------------------------------------------------------- responses
 
 
-class UnitEmailSchema(StrictSchema):
-    email = fields.String(allow_none=True, validate=validate.Length(max=200))
-    mode = fields.String(required=True, validate=validate.OneOf(("immediate", "digest")))
+class ApplicationSummarySchema(OutSchema):
+    id = fields.Integer()
+    reference = fields.String(allow_none=True)
+    kind = fields.String()
+    state = fields.String()
+    state_label = fields.Function(lambda a: STATE_LABELS[a.state], metadata={"type": "string"})
+    title = fields.Function(lambda a: (a.proposed or {}).get("title"), metadata={"type": "string", "nullable": True})
+    duty_code = fields.String(allow_none=True)
+    applicant = fields.String(attribute="applicant.code")
+    applicant_name = fields.String(attribute="applicant.name")
+    round = fields.Integer()
+    submitted_at = fields.DateTime(allow_none=True)
+    updated_at = fields.DateTime()
 
 
-class PublishSchema(StrictSchema):
-    document_number = fields.String(allow_none=True, validate=validate.Length(max=100))
-    effective_on = fields.Date(allow_none=True)
-    issued_by = fields.String(allow_none=True, validate=SHORT)
+class FindingSchema(OutSchema):
+    code = fields.String()
+    severity = fields.String()
+    field = fields.String(allow_none=True)
+    message = fields.String()
+    duty_code = fields.String(**optional())
 
 
-class ReleaseRequestSchema(StrictSchema):
-    title = fields.String(allow_none=True, validate=SHORT)
-    document_number = fields.String(allow_none=True, validate=validate.Length(max=100))
-    effective_on = fields.Date(allow_none=True)
-    issued_by = fields.String(allow_none=True, validate=SHORT)
-    applications = fields.List(
-        fields.Integer(strict=True, validate=ID), allow_none=True, validate=validate.Length(max=500)
-    )
+class ReviewSchema(OutSchema):
+    round = fields.Integer()
+    unit = fields.String(attribute="unit.code")
+    unit_name = fields.String(attribute="unit.name")
+    status = fields.String()
+    opinion = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+    due = fields.Date(allow_none=True)
+    answered_at = fields.DateTime(allow_none=True)
 
 
-class TopicSchema(StrictSchema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    proposed_by = fields.String(allow_none=True, validate=SHORT)
+class TownshipFeedbackOutSchema(OutSchema):
+    status = fields.String()
+    summary = fields.String(allow_none=True)
 
 
-class MeetingSchema(StrictSchema):
-    kind = fields.String(load_default="plenary", validate=validate.OneOf(MeetingKind.values()))
-    scheduled_at = fields.AwareDateTime(
-        required=True, default_timezone=None,
-        validate=validate.Range(min=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), max=dt.datetime(2100, 1, 1, tzinfo=dt.UTC)),
-    )  # fmt: skip
-    location = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    agenda = fields.List(fields.Integer(strict=True, validate=ID), load_default=list, validate=validate.Length(max=100))
-    topics = fields.List(fields.Nested(TopicSchema), load_default=list, validate=validate.Length(max=50))
-    attendees = fields.List(
-        fields.String(validate=validate.Length(max=64)), load_default=list, validate=validate.Length(max=200)
-    )
-    observers = fields.List(
-        fields.String(validate=validate.Length(min=1, max=200)), load_default=list, validate=validate.Length(max=100)
-    )
+class TownshipProgressSchema(OutSchema):
+    township = fields.String()
+    name = fields.String()
+    in_scope = fields.Integer()
+    replied = fields.Integer()
+    overdue = fields.Integer()
+    disagree = fields.Integer()
+    feedback = fields.Nested(TownshipFeedbackOutSchema)
 
 
-class MinutesSchema(StrictSchema):
-    class DecisionSchema(StrictSchema):
-        application_id = fields.Integer(required=True, strict=True, validate=ID)
-        outcome = fields.String(required=True, validate=validate.OneOf(Outcome.values()))
-        comment = fields.String(allow_none=True, validate=TEXT)
-
-    text = fields.String(required=True, validate=validate.Length(min=1, max=50000))
-    decisions = fields.List(fields.Nested(DecisionSchema), load_default=list, validate=validate.Length(max=100))
-    attended = fields.List(
-        fields.String(validate=validate.Length(max=64)), allow_none=True, validate=validate.Length(max=200)
-    )
-
-
-# ----------------------------------------------------------------------------- responses
+class ConsultationSchema(OutSchema):
+    in_scope = fields.Integer()
+    replied = fields.Integer()
+    overdue = fields.Integer()
+    disagree = fields.Integer()
+    feedback_received = fields.Integer()
+    townships = fields.Integer()
+    scope = fields.String()
+    due = fields.Date(allow_none=True)
+    per_township = fields.List(fields.Nested(TownshipProgressSchema))
 
 
-class MinutesVersionSchema(Schema):
-    version = fields.Integer()
-    recorded_at = fields.String()
-    recorded_by = fields.String()
+class DeadlinesSchema(OutSchema):
+    review = fields.Date(allow_none=True)
+    consultation = fields.Date(allow_none=True)
 
 
-class DecisionOutSchema(Schema):
-    application_id = fields.Integer()
-    outcome = fields.String()
+class DecisionOutSchema(OutSchema):
+    decided_on = fields.Date(allow_none=True)
+    document_number = fields.String(allow_none=True)
+    county_meeting = fields.String(allow_none=True)
+
+
+class ApplicationMeetingSchema(OutSchema):
+    """A joint meeting that had the application on its agenda, with its latest decision on it."""
+
+    id = fields.Integer()
+    scheduled_at = fields.String()
+    kind = fields.String()
+    location = fields.String()
+    outcome = fields.String(allow_none=True)
     comment = fields.String(allow_none=True)
 
 
-class MinutesOutSchema(MinutesVersionSchema):
-    text = fields.String()
-    attended = fields.List(fields.String())
-    decisions = fields.List(fields.Nested(DecisionOutSchema))
-    sha256 = fields.String()
+class ApplicationSchema(ApplicationSummarySchema):
+    """The application as one viewer may see it: dumps ``presenter.shown(...)``."""
+
+    workflow_version = fields.String()
+    reason = fields.String(allow_none=True)
+    proposed = fields.Nested(ProposedDutySchema, allow_none=True)
+    boundary = fields.String(allow_none=True)
+    mechanism = fields.String(allow_none=True)
+    guarantees = fields.Nested(GuaranteesSchema, allow_none=True)
+    special_requirements = fields.Nested(SpecialRequirementsSchema, allow_none=True)
+    valid_until = fields.Date(allow_none=True)
+    findings = Items(fields.Nested(FindingSchema))
+    reviews = fields.List(fields.Nested(ReviewSchema))
+    consultation = fields.Nested(ConsultationSchema, allow_none=True)
+    deadlines = fields.Nested(DeadlinesSchema)
+    cause = fields.String(allow_none=True)
+    cause_basis = fields.String(allow_none=True)
+    decision = fields.Nested(DecisionOutSchema)
+    meeting_id = fields.Integer(allow_none=True)
+    meetings = fields.List(fields.Nested(ApplicationMeetingSchema))
+    released_in = fields.Integer(allow_none=True)
+    version = fields.Integer()
+    allowed_actions = fields.List(fields.String())
 
 
-class TopicOutSchema(Schema):
-    title = fields.String()
-    proposed_by = fields.String(allow_none=True)
+class ApplicationFilterSchema(Schema):
+    """The query of ``GET /applications`` (documented; the view reads it)."""
 
-
-class MeetingOutSchema(Schema):
-    id = fields.Integer()
-    kind = fields.String()
-    scheduled_at = fields.String()
-    location = fields.String()
-    agenda = fields.List(fields.Integer())
-    topics = fields.List(fields.Nested(TopicOutSchema))
-    attendees = fields.List(fields.String())
-    observers = fields.List(fields.String())
-    attended = fields.List(fields.String())
-    minutes = fields.String(allow_none=True)
-    minutes_versions = fields.List(fields.Nested(MinutesVersionSchema))
-    decisions = fields.List(fields.Nested(DecisionOutSchema))
+    state = fields.String(validate=validate.OneOf(STATES))
+    kind = fields.String(validate=validate.OneOf(KINDS))
+    applicant = fields.String()
+    limit = fields.Integer(validate=validate.Range(min=1, max=500))
+    offset = fields.Integer(validate=validate.Range(min=0))
