@@ -69,8 +69,9 @@ def _run_procedure(api: RecordingApi) -> dict[str, int]:
     meeting = api.post(
         "/api/v1/meetings",
         "bb",
-        json={"scheduled_at": "2030-12-01T09:00:00+08:00", "location": "县政府三楼会议室", "agenda": [admitted],
-              "attendees": ["zzb", "mzj"]},
+        json={"scheduled_at": (dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)).isoformat(), "kind": "plenary",
+              "location": "县政府三楼会议室", "agenda": [admitted], "attendees": ["zzb", "mzj"],
+              "observers": ["县人大代表"], "topics": [{"title": "年度确认安排", "proposed_by": "bb"}]},
     )  # fmt: skip
     assert meeting.status_code == 201, _json(meeting)
     ids["meeting"] = _json(meeting)["id"]
@@ -79,13 +80,15 @@ def _run_procedure(api: RecordingApi) -> dict[str, int]:
     api.post(f"/api/v1/meetings/{ids['meeting']}/minutes", "bb", json=minutes)
     api.post(f"/api/v1/meetings/{ids['meeting']}/minutes", "nyncj", json=minutes)  # 403
     api.post(f"/api/v1/meetings/{ids['meeting']}/minutes", "bb", json={"text": ""})  # 422
-    procedure.approve(api, admitted)
+    api.get(f"/api/v1/meetings/{ids['meeting']}/minutes/1", "bb")
+    api.get(f"/api/v1/meetings/{ids['meeting']}/minutes/9", "bb")  # 404
+    procedure.approve(api, admitted, ids["meeting"])
 
     ids["one_off"] = one_off = procedure.submitted(api, factories.one_off())
     api.action(one_off, "start_preliminary_review", "bb", reviewers=["zzb"])
     api.action(one_off, "review", "zzb", opinion="agree")
     api.action(one_off, "forward", "bb")
-    api.action(one_off, "decide", "xwxzf", decision="approve", document_number="临发〔2026〕9号")
+    api.action(one_off, "decide", "xwxzf", **procedure.county_decision())
 
     ids["in_review"] = in_review = procedure.submitted(api, factories.admission())
     api.action(in_review, "start_preliminary_review", "bb", reviewers=["zzb", "mzj"])
@@ -139,7 +142,7 @@ def _releases(api: RecordingApi) -> int:
     api.get(f"/api/v1/catalogue/drafts/{version}", "bb")
     api.get(f"/api/v1/catalogue/drafts/{version}", "nyncj")
     api.post(f"/api/v1/catalogue/releases/{version}/publish", "nyncj", json={})
-    api.post(f"/api/v1/catalogue/releases/{version}/publish", "bb", json={})
+    api.post(f"/api/v1/catalogue/releases/{version}/publish", "bb", json=procedure.publish_fields())
     api.post("/api/v1/catalogue/releases", "bb", json=body | {"applications": []})  # nothing to release
     api.call("DELETE", "/api/v1/catalogue/releases/1", "bb")  # published: refused
     api.call("DELETE", "/api/v1/catalogue/releases/1", "nyncj")
