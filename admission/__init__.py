@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request
-from sqlalchemy.exc import OperationalError
+from flask import Flask, current_app, g, request
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
-from admission.errors import BadRequest
+from admission.errors import BadRequest, DomainError
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -28,6 +29,9 @@ def create_app(config: dict | None = None) -> Flask:
     from catalogue import immutability
 
     immutability.install()
+    from admission.core import stored_text
+
+    stored_text.install()
 
     from admission.accounts import auth
     from admission.core import db, formatting, i18n
@@ -74,6 +78,10 @@ def create_app(config: dict | None = None) -> Flask:
         # PostgreSQL cannot store NUL characters; a URL carrying one names nothing.
         if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
             raise BadRequest("地址中不能含有空字符")
+        if request.method == "POST" and not request.path.startswith("/api/"):
+            from admission.web.input import refuse_nul_in_form
+
+            refuse_nul_in_form()
 
     @app.after_request
     def _finish_transaction(response):
@@ -83,6 +91,11 @@ def create_app(config: dict | None = None) -> Flask:
             if response.status_code < 400 and request.method not in ("GET", "HEAD", "OPTIONS"):
                 try:
                     session.commit()
+                except (DomainError, IntegrityError, StaleDataError) as exc:
+                    # Refused at the last flush (stored_text's guard, a concurrent request that
+                    # won): nothing was stored.
+                    session.rollback()
+                    return current_app.handle_user_exception(exc)
                 except OperationalError as exc:
                     # The database went away at the last moment: nothing was stored; say so cleanly.
                     session.rollback()

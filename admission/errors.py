@@ -9,7 +9,8 @@ too.
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 MESSAGES = {
@@ -171,6 +172,18 @@ def database_unavailable(exc: OperationalError):
     return response
 
 
+def from_collision(exc: Exception) -> DomainError:
+    """Two requests changed the same thing at once and this one lost: say so, never 500.
+
+    A stale version (the row changed since it was read: optimistic locking) is 412, like a stale
+    If-Match; a unique key taken by the other request (a second draft release, the same
+    reference) is 409.
+    """
+    if isinstance(exc, StaleDataError):
+        return PreconditionFailed("数据已被他人同时修改，请刷新后重试", code="precondition_failed")
+    return Conflict("该操作与他人同时进行的操作冲突，请刷新后重试", code="conflict")
+
+
 def register_error_handlers(app: Flask) -> None:
     from catalogue.immutability import ReleaseImmutableError
     from catalogue.layout import LayoutError
@@ -188,6 +201,12 @@ def register_error_handlers(app: Flask) -> None:
         app.register_error_handler(catalogue_error, lambda exc: _domain_error(_from_catalogue(exc)))
 
     app.register_error_handler(OperationalError, database_unavailable)
+
+    @app.errorhandler(StaleDataError)
+    @app.errorhandler(IntegrityError)
+    def _collision(exc: Exception):
+        current_app.logger.info("concurrent change refused: %s", exc)
+        return _domain_error(from_collision(exc))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -7,6 +7,7 @@ import zipfile
 from typing import BinaryIO
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -27,9 +28,13 @@ MAX_ROWS = 20000
 
 
 def neutralise(value):
-    """A cell a spreadsheet would run as a formula is stored as text (no formula injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
+    """A cell a spreadsheet would run as a formula is stored as text (no formula injection), and
+    characters no cell can hold are dropped: input is checked for them, but an export must never
+    fail on a row stored before that rule (openpyxl raises IllegalCharacterError)."""
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
     return value
 
 
@@ -38,7 +43,7 @@ def write_xlsx(records: list[dict], title: str, out: BinaryIO) -> None:
     ws = wb.active
     ws.title = "清单"
     header = [*COLUMNS, CODE_COLUMN]
-    ws.append([title])
+    ws.append([neutralise(title)])
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(header))
     ws["A1"].font = Font(bold=True, size=14)
     ws["A1"].alignment = Alignment(horizontal="center")

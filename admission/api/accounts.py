@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
-from flask import jsonify
+from flask import current_app, jsonify
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, selectinload
 
-from admission.accounts.auth import bearer_token, require_account
+from admission.accounts.auth import bearer_token, client_address, require_account
 from admission.accounts.models import Unit
 from admission.accounts.operations import (
     LoginRefused,
     LoginThrottled,
     authenticate,
-    issue_token,
+    new_token,
     revoke_token,
+    revoke_token_id,
     set_unit_email,
+    tokens_of,
 )
 from admission.api import blueprint
-from admission.api.schemas import TokenRequestSchema, UnitEmailSchema
+from admission.api.schemas import TokenOut, TokenRequestSchema, UnitEmailSchema
 from admission.api.util import load
 from admission.core.db import get_session
 
@@ -36,13 +38,14 @@ def create_token():
     data = load(TokenRequestSchema())
     session = get_session()
     try:
-        account = authenticate(session, data["username"], data["password"])
+        account = authenticate(session, data["username"], data["password"], address=client_address())
     except (LoginRefused, LoginThrottled):
         # The failure is counted even though the request fails: commit it before answering.
         session.commit()
         raise
-    token = issue_token(session, account)
-    response = jsonify({"token": token, "user": user_dict(account)})
+    row = new_token(session, account, days=current_app.config["TOKEN_DAYS"])
+    expires_at = TokenOut().dump(row)["expires_at"]
+    response = jsonify({"token": row.token, "expires_at": expires_at, "user": user_dict(account)})
     return response
 
 
@@ -50,6 +53,17 @@ def create_token():
 def delete_token():
     require_account()
     revoke_token(get_session(), bearer_token())
+    return "", 204
+
+
+@blueprint.get("/me/tokens")
+def my_tokens():
+    return jsonify(TokenOut(many=True).dump(tokens_of(get_session(), require_account())))
+
+
+@blueprint.delete("/me/tokens/<int:token_id>")
+def delete_my_token(token_id: int):
+    revoke_token_id(get_session(), require_account(), token_id)
     return "", 204
 
 

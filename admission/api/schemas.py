@@ -8,6 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 
 from admission.applications.enums import FundingPer, Opinion
 from admission.applications.models import KINDS
+from admission.core.text import LINE_BREAK, EmailError, normalise_email
 from catalogue.records import APPLIES_TO
 
 TEXT = validate.Length(max=5000)
@@ -18,6 +19,30 @@ OPINIONS = Opinion.values()
 FUNDING_PER = FundingPer.values()
 
 
+class Line(fields.String):
+    """A single-line text (a title, a name, a location, a code): a line break in it is refused, so
+    that it can never become a second line of an email header or a spreadsheet cell."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if LINE_BREAK.search(text):
+            raise ValidationError("不能含有换行")
+        return text
+
+
+class Email(Line):
+    """One email address (email-validator): a list of addresses would send notices elsewhere too."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text.strip():
+            return ""  # no address: the unit gets its notices in the app only
+        try:
+            return normalise_email(text)
+        except EmailError as exc:
+            raise ValidationError(str(exc)) from exc
+
+
 class StrictSchema(Schema):
     class Meta:
         unknown = RAISE
@@ -26,7 +51,7 @@ class StrictSchema(Schema):
 class FundingSchema(StrictSchema):
     amount = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(min=0, max=10**12))
     per = fields.String(allow_none=True, validate=validate.OneOf(FUNDING_PER))
-    source = fields.String(allow_none=True, validate=SHORT)
+    source = Line(allow_none=True, validate=SHORT)
     note = fields.String(allow_none=True, validate=TEXT)
 
 
@@ -46,21 +71,21 @@ class SpecialRequirementsSchema(StrictSchema):
 
 
 class ClauseSchema(StrictSchema):
-    heading = fields.String(allow_none=True, validate=SHORT)
+    heading = Line(allow_none=True, validate=SHORT)
     content = fields.String(allow_none=True, validate=TEXT)
-    legal_basis = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=50))
-    implementing_bodies = fields.List(fields.String(validate=SHORT), validate=validate.Length(max=30))
-    guiding_units = fields.List(fields.String(validate=SHORT), validate=validate.Length(max=30))
+    legal_basis = fields.List(Line(validate=validate.Length(max=500)), validate=validate.Length(max=50))
+    implementing_bodies = fields.List(Line(validate=SHORT), validate=validate.Length(max=30))
+    guiding_units = fields.List(Line(validate=SHORT), validate=validate.Length(max=30))
     applies_to = fields.String(allow_none=True, validate=validate.OneOf(APPLIES_TO))
     role = fields.String(allow_none=True, validate=validate.OneOf(("perform", "assist")))
-    remark = fields.String(allow_none=True, validate=validate.Length(max=500))
+    remark = Line(allow_none=True, validate=validate.Length(max=500))
 
 
 class FlowSchema(StrictSchema):
-    steps = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=100))
-    supervisor = fields.String(allow_none=True, validate=validate.Length(max=500))
-    risks = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=50))
-    controls = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=50))
+    steps = fields.List(Line(validate=validate.Length(max=500)), validate=validate.Length(max=100))
+    supervisor = Line(allow_none=True, validate=validate.Length(max=500))
+    risks = fields.List(Line(validate=validate.Length(max=500)), validate=validate.Length(max=50))
+    controls = fields.List(Line(validate=validate.Length(max=500)), validate=validate.Length(max=50))
 
 
 class ProposedDutySchema(Schema):
@@ -68,15 +93,15 @@ class ProposedDutySchema(Schema):
         # Clients may send back a DUTY they read from the API; its derived keys are ignored.
         unknown = "exclude"
 
-    category = fields.String(allow_none=True, validate=validate.Length(max=100))
-    title = fields.String(allow_none=True, validate=SHORT)
+    category = Line(allow_none=True, validate=validate.Length(max=100))
+    title = Line(allow_none=True, validate=SHORT)
     clauses = fields.List(fields.Nested(ClauseSchema), validate=validate.Length(max=50))
     flow = fields.Nested(FlowSchema, allow_none=True)
 
 
 class ApplicationBodySchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    duty_code = fields.String(allow_none=True, validate=validate.Length(max=16))
+    duty_code = Line(allow_none=True, validate=validate.Length(max=16))
     reason = fields.String(allow_none=True, validate=TEXT)
     proposed = fields.Nested(ProposedDutySchema, allow_none=True)
     boundary = fields.String(allow_none=True, validate=TEXT)
@@ -100,7 +125,7 @@ class CommentSchema(StrictSchema):
 
 
 class StartReviewSchema(StrictSchema):
-    reviewers = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=200))
+    reviewers = fields.List(Line(validate=validate.Length(max=64)), validate=validate.Length(max=200))
     due = fields.Date(allow_none=True)
     comment = fields.String(allow_none=True, validate=TEXT)
 
@@ -127,14 +152,14 @@ class ForwardSchema(StrictSchema):
 
 class DecideSchema(StrictSchema):
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
-    document_number = fields.String(allow_none=True, validate=validate.Length(max=100))
+    document_number = Line(allow_none=True, validate=validate.Length(max=100))
     decided_on = fields.Date(allow_none=True)
     comment = fields.String(allow_none=True, validate=TEXT)
 
 
 class ExtendSchema(StrictSchema):
     due = fields.Date(required=True)
-    unit = fields.String(allow_none=True, validate=validate.Length(max=64))
+    unit = Line(allow_none=True, validate=validate.Length(max=64))
     comment = fields.String(allow_none=True, validate=TEXT)
 
 
@@ -156,18 +181,18 @@ ACTION_SCHEMAS = {
 
 
 class TokenRequestSchema(StrictSchema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    username = Line(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class UnitEmailSchema(StrictSchema):
-    email = fields.String(allow_none=True, validate=validate.Length(max=200))
+    email = Email(allow_none=True, validate=validate.Length(max=200))
     mode = fields.String(required=True, validate=validate.OneOf(("immediate", "digest")))
 
 
 class ReleaseRequestSchema(StrictSchema):
-    title = fields.String(allow_none=True, validate=SHORT)
-    document_number = fields.String(allow_none=True, validate=validate.Length(max=100))
+    title = Line(allow_none=True, validate=SHORT)
+    document_number = Line(allow_none=True, validate=validate.Length(max=100))
     effective_on = fields.Date(allow_none=True)
     applications = fields.List(
         fields.Integer(strict=True, validate=ID), allow_none=True, validate=validate.Length(max=500)
@@ -179,20 +204,27 @@ class MeetingSchema(StrictSchema):
         required=True, default_timezone=None,
         validate=validate.Range(min=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), max=dt.datetime(2100, 1, 1, tzinfo=dt.UTC)),
     )  # fmt: skip
-    location = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    location = Line(required=True, validate=validate.Length(min=1, max=200))
     agenda = fields.List(fields.Integer(strict=True, validate=ID), load_default=list, validate=validate.Length(max=100))
     attendees = fields.List(
-        fields.String(validate=validate.Length(max=64)), load_default=list, validate=validate.Length(max=200)
+        Line(validate=validate.Length(max=64)), load_default=list, validate=validate.Length(max=200)
     )
 
 
 class MinutesSchema(StrictSchema):
     class DecisionSchema(StrictSchema):
         application_id = fields.Integer(required=True, strict=True, validate=ID)
-        outcome = fields.String(required=True, validate=validate.Length(min=1, max=500))
+        outcome = Line(required=True, validate=validate.Length(min=1, max=500))
 
     text = fields.String(required=True, validate=validate.Length(min=1, max=50000))
     decisions = fields.List(fields.Nested(DecisionSchema), load_default=list, validate=validate.Length(max=100))
-    attended = fields.List(
-        fields.String(validate=validate.Length(max=64)), allow_none=True, validate=validate.Length(max=200)
-    )
+    attended = fields.List(Line(validate=validate.Length(max=64)), allow_none=True, validate=validate.Length(max=200))
+
+
+class TokenOut(Schema):
+    """One of the caller's API tokens (never its value: only a digest is kept)."""
+
+    id = fields.Integer(required=True)
+    created_at = fields.AwareDateTime(required=True)
+    last_used_at = fields.AwareDateTime(allow_none=True, required=True)
+    expires_at = fields.AwareDateTime(allow_none=True, required=True)

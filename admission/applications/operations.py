@@ -21,6 +21,7 @@ from admission.applications.screening import banned_fields_from_config, blocking
 from admission.applications.shared import actor_of, listed_duties, listed_duty, move_as, today
 from admission.applications.workflow import find_transition
 from admission.core import audit
+from admission.core.db import lock_row
 from admission.errors import Conflict, Forbidden, Invalid, NotFound
 from admission.meetings.models import Meeting
 from admission.notifications.operations import application_title, notify, units_with_role
@@ -250,6 +251,9 @@ def perform(session: Session, account: Account | None, application: Application,
     now = now or dt.datetime.now(dt.UTC)
     if action not in ACTIONS:
         raise NotFound(f"没有名为 {action} 的操作", code="unknown_action")
+    # Whatever the stage was when the request read it, the action is judged on the stage now, and
+    # no other action on this application runs until this one is committed.
+    lock_row(session, application)
     if account is not None:
         # A role never named for the action is refused before the state is looked at.
         access.check_role(account, action)

@@ -65,6 +65,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SMTP_SENDER_NAME": env.get("SMTP_SENDER_NAME", "村（社区）履行职责事项清单准入服务"),
         "DIGEST_HOUR": int(env.get("ADMISSION_DIGEST_HOUR", 17)),
         "PUBLIC_URL": env.get("ADMISSION_PUBLIC_URL", ""),
+        # How many proxies in front of the service append to X-Forwarded-For (0: none, trust nothing).
+        "TRUSTED_PROXIES": int(env.get("ADMISSION_TRUSTED_PROXIES", "0") or 0),
+        # Password verifications (Argon2, slow by design) running at once; the rest wait their turn.
+        "LOGIN_CONCURRENCY": int(env.get("ADMISSION_LOGIN_CONCURRENCY", 4)),
+        "TOKEN_DAYS": int(env.get("ADMISSION_TOKEN_DAYS", 90)),
         "BANNED_FIELDS": json.loads(env["ADMISSION_BANNED_FIELDS"]) if env.get("ADMISSION_BANNED_FIELDS") else None,
     }
     config.update(overrides)

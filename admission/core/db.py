@@ -69,3 +69,12 @@ def get_session(*, write: bool | None = None) -> Session:
             engine = engine.execution_options(sqlite_begin="immediate")
         g.db_session = current_app.extensions["admission.sessionmaker"](bind=engine)
     return g.db_session
+
+
+def lock_row(session: Session, obj) -> None:
+    """Re-read ``obj`` and hold its row until the transaction ends, so that a decision taken on its
+    state (which stage it is in) cannot be overtaken by a concurrent one. PostgreSQL: SELECT ... FOR
+    UPDATE. SQLite: a writing request already holds the database's write lock (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.flush()
+        session.refresh(obj, with_for_update=True)

@@ -19,6 +19,7 @@ from admission.meetings import operations as meeting_ops
 from admission.meetings.models import Meeting
 from admission.notifications.operations import units_with_role
 from admission.web import blueprint
+from admission.web.input import form_ids
 from catalogue.db import utcnow
 
 
@@ -37,7 +38,7 @@ def meetings():
             data = {
                 "scheduled_at": scheduled,
                 "location": (request.form.get("location") or "").strip()[:200],
-                "agenda": [int(i) for i in request.form.getlist("agenda") if i.isdigit()],
+                "agenda": form_ids("agenda", limit=100),
                 "attendees": request.form.getlist("attendees"),
             }
             if not data["location"]:
