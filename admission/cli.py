@@ -98,6 +98,7 @@ def catalogue():
 @with_appcontext
 def catalogue_import(file: Path, title, document_number, effective_on):
     """从 .xlsx（附件1版式）或 .yaml 文件载入清单，发布为新版本。"""
+    from admission.errors import DomainError
     from admission.releases import operations as release_ops
     from catalogue.layout import LayoutError
     from catalogue.releases import ReleaseError
@@ -120,7 +121,7 @@ def catalogue_import(file: Path, title, document_number, effective_on):
         for problem in exc.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
-    except ReleaseError as exc:
+    except (ReleaseError, DomainError) as exc:
         session.rollback()
         click.echo(f"导入失败，未写入任何数据：{exc}", err=True)
         sys.exit(1)

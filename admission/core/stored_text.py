@@ -39,13 +39,23 @@ def _problems(obj, *, new: bool) -> dict[str, str]:
 
 def _before_flush(session: Session, _context, _instances) -> None:
     found: dict[str, str] = {}
-    for obj in session.new:
-        if obj.__table__.name not in DERIVED:
-            found |= _problems(obj, new=True)
-    for obj in session.dirty:
-        if obj.__table__.name not in DERIVED:
-            found |= _problems(obj, new=False)
+    refused = []
+    for obj in list(session.new):
+        if obj.__table__.name not in DERIVED and (problems := _problems(obj, new=True)):
+            found |= problems
+            refused.append((obj, None))
+    for obj in list(session.dirty):
+        if obj.__table__.name not in DERIVED and (problems := _problems(obj, new=False)):
+            found |= problems
+            refused.append((obj, [key.split(".")[0].split("[")[0] for key in problems]))
     if found:
+        # The refused text leaves the session, so that the page or error shown next (which
+        # queries, and so flushes) does not meet it again; the request is not committed.
+        for obj, keys in refused:
+            if keys is None:
+                session.expunge(obj)
+            else:
+                session.expire(obj, keys)
         summary = "；".join(f"{k}：{v}" for k, v in list(found.items())[:5])
         raise Invalid(f"数据未通过校验：{summary}", code="invalid", fields=dict(list(found.items())[:50]))
 

@@ -2,17 +2,16 @@
 
 One rule for every way text comes in (API, web forms, the import, the CLI), so that nothing stored
 can later break an export (openpyxl refuses control characters), an email header (a line break in
-a subject is a header injection) or PostgreSQL (NUL). No Flask here: the catalogue uses it too.
+a subject is a header injection) or PostgreSQL (NUL). The patterns live in catalogue.fields, whose
+records (the import) apply them too.
 """
 
 from __future__ import annotations
 
 import re
 
-# C0 and C1 controls except tab, line feed and carriage return (CR is judged with the line breaks),
-# and DEL; also the Unicode line and paragraph separators, which are line breaks in disguise.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-LINE_BREAK = re.compile(r"[\r\n\u0085\u2028\u2029\x0b\x0c]")
+from catalogue.fields import CONTROL, LINE_BREAK
+
 # A carriage return is only part of a line break (browsers send CR LF from a textarea).
 LONE_CR = re.compile(r"\r(?!\n)")
 
