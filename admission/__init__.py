@@ -14,11 +14,16 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
+    import os
+
+    # Where the SQLite database, the secret key, backups and rendered release files live.
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("ADMISSION_INSTANCE_PATH")
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(Path(__file__).parent / "static"),
         instance_relative_config=True,
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
     )
     from admission.core.config import load_config
 
@@ -104,6 +109,19 @@ def create_app(config: dict | None = None) -> Flask:
                     return database_unavailable(exc)
             else:
                 session.rollback()
+        return response
+
+    @app.after_request
+    def _no_store(response):
+        # A signed-in page or an API answer for a caller holds personal data (and the token answer
+        # a credential): no browser or proxy may keep a copy.
+        personal = request.authorization is not None or request.path == "/api/v1/auth/token"
+        if not personal and not request.path.startswith("/api/"):
+            from flask_login import current_user
+
+            personal = current_user.is_authenticated
+        if personal:
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.after_request

@@ -145,7 +145,11 @@ def _wants_json() -> bool:
 def _answer(status: int, message: str, code: str, details: dict | None = None):
     if _wants_json():
         return error_body(status, message, code, details)
-    page = render_template("errors/error.html", status=status, message=message)
+    try:
+        page = render_template("errors/error.html", status=status, message=message)
+    except OperationalError as exc:
+        # The page asks who is signed in; with the database gone that is the answer to give.
+        return database_unavailable(exc)
     return current_app.make_response((page, status))
 
 
@@ -167,6 +171,12 @@ def database_unavailable(exc: OperationalError):
     """The database is unreachable (restarting, network): a clean 503 the client may retry; the
     pool pre-pings, so the first request after recovery gets a live connection."""
     current_app.logger.warning("database unavailable: %s", exc.orig)
+    from flask import g
+
+    from admission.accounts.auth import login_manager
+
+    # The error page must not ask the database who is signed in (it would fail the same way).
+    g._login_user = login_manager.anonymous_user()
     response = _answer(503, MESSAGES[503], CODES[503])
     response.headers["Retry-After"] = "5"
     return response

@@ -222,6 +222,9 @@ def _touch(session: Session, row: ApiToken, now: dt.datetime) -> None:
     except OperationalError:
         return
     set_committed_value(row, "last_used_at", now)
+    # Held for the request: the identity map is weak, and a later read of the row in this
+    # session's snapshot (older than the write) would show the use before this one.
+    session.info.setdefault("touched_tokens", []).append(row)
 
 
 def tokens_of(session: Session, account: Account, *, now: dt.datetime | None = None) -> list[ApiToken]:

@@ -88,6 +88,12 @@ def _dev_secret(instance_path: str, config: dict) -> str:
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Created 0600 from the start: written first and restricted after, it would be readable
+        # by anyone on the machine for a moment.
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()  # another worker made it first
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_hex(32))
     return path.read_text().strip()

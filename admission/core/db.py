@@ -6,14 +6,22 @@ A request's session is committed once, after the view succeeded, and rolled back
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            from admission.runtime.backup import private_file
+
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(database)  # SQLite gives its -wal and -shm files the same mode
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")

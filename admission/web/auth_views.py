@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import flash, make_response, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -35,6 +35,10 @@ def login():
             db.commit()  # the failure counts even though the login is refused
             form.password.errors.append(str(exc))
             status = exc.status
+            if isinstance(exc, TooManyRequests):
+                response = make_response(render_template("web/login.html", form=form), status)
+                response.headers["Retry-After"] = str(exc.retry_after)
+                return response
         else:
             # A new session id at login: a session fixed before login is worth nothing after it.
             session.clear()
