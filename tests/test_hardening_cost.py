@@ -156,3 +156,15 @@ def test_a_control_character_in_an_imported_duty_is_reported(session):
         release_ops.import_release(session, "list.yaml", yaml_bytes(doc), actor="test", title="清单")
     problem = caught.value.problems[0]
     assert (problem.row, problem.column) == (3, "title") and "控制字符" in problem.message
+
+
+def test_renders_the_cache_did_not_answer_are_limited_per_address(app, client):
+    app.config["PUBLIC_RENDERS_PER_MINUTE"] = 3
+    statuses = []
+    for _ in range(4):
+        app.extensions.pop("admission.response_cache", None)
+        statuses.append(client.get("/releases/1/list.csv", environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code)
+    assert statuses == [200, 200, 200, 429]
+    # Another address has its own count; once the answer is cached, it is not counted at all.
+    assert client.get("/releases/1/list.csv", environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code == 200
+    assert client.get("/releases/1/list.csv", environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code == 200

@@ -69,6 +69,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "TRUSTED_PROXIES": int(env.get("ADMISSION_TRUSTED_PROXIES", "0") or 0),
         # Password verifications (Argon2, slow by design) running at once; the rest wait their turn.
         "LOGIN_CONCURRENCY": int(env.get("ADMISSION_LOGIN_CONCURRENCY", 4)),
+        # Renders of PDFs, files and diffs per client address and minute that the cache did not answer.
+        "PUBLIC_RENDERS_PER_MINUTE": int(env.get("ADMISSION_PUBLIC_RENDERS_PER_MINUTE", 30)),
         "TOKEN_DAYS": int(env.get("ADMISSION_TOKEN_DAYS", 90)),
         "BANNED_FIELDS": json.loads(env["ADMISSION_BANNED_FIELDS"]) if env.get("ADMISSION_BANNED_FIELDS") else None,
     }

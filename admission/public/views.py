@@ -8,6 +8,7 @@ from admission.core.caching import published_content
 from admission.core.db import get_session
 from admission.core.i18n import LOCALES
 from admission.core.redirects import local_path
+from admission.core.throttle import rate_limited
 from admission.public import blueprint
 from admission.releases import queries as cv
 from admission.releases.files import release_file
@@ -57,6 +58,7 @@ def release(version: int):
 
 @blueprint.get("/releases/diff")
 @published_content
+@rate_limited("public_render")
 def diff():
     session = get_session()
     summaries = cv.release_summaries(session)
@@ -78,6 +80,7 @@ def notice(version: int):
 
 @blueprint.get("/releases/<int:version>/notice.pdf")
 @published_content
+@rate_limited("public_render")
 def notice_pdf(version: int):
     from admission.rendering import pdf
 
@@ -91,6 +94,7 @@ def notice_pdf(version: int):
 
 @blueprint.get("/releases/<int:version>/list.<fmt>")
 @published_content
+@rate_limited("public_render")
 def download(version: int, fmt: str):
     if fmt not in EXPORT_TYPES:
         abort(404)
