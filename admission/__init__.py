@@ -4,20 +4,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Flask, g, request
-from sqlalchemy.exc import OperationalError
+from flask import Flask, current_app, g, request
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
-from admission.errors import BadRequest
+from admission.errors import BadRequest, DomainError
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(config: dict | None = None) -> Flask:
+    import os
+
+    # Where the SQLite database, the secret key, backups and rendered release files live.
+    instance_path = (config or {}).get("INSTANCE_PATH") or os.environ.get("ADMISSION_INSTANCE_PATH")
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(Path(__file__).parent / "static"),
         instance_relative_config=True,
+        instance_path=str(Path(instance_path).resolve()) if instance_path else None,
     )
     from admission.core.config import load_config
 
@@ -28,6 +34,9 @@ def create_app(config: dict | None = None) -> Flask:
     from catalogue import immutability
 
     immutability.install()
+    from admission.core import stored_text
+
+    stored_text.install()
 
     from admission.accounts import auth
     from admission.core import db, formatting, i18n
@@ -74,6 +83,10 @@ def create_app(config: dict | None = None) -> Flask:
         # PostgreSQL cannot store NUL characters; a URL carrying one names nothing.
         if "\x00" in request.path or any("\x00" in v for v in request.args.values()):
             raise BadRequest("地址中不能含有空字符")
+        if request.method == "POST" and not request.path.startswith("/api/"):
+            from admission.web.input import refuse_nul_in_form
+
+            refuse_nul_in_form()
 
     @app.after_request
     def _finish_transaction(response):
@@ -83,6 +96,11 @@ def create_app(config: dict | None = None) -> Flask:
             if response.status_code < 400 and request.method not in ("GET", "HEAD", "OPTIONS"):
                 try:
                     session.commit()
+                except (DomainError, IntegrityError, StaleDataError) as exc:
+                    # Refused at the last flush (stored_text's guard, a concurrent request that
+                    # won): nothing was stored.
+                    session.rollback()
+                    return current_app.handle_user_exception(exc)
                 except OperationalError as exc:
                     # The database went away at the last moment: nothing was stored; say so cleanly.
                     session.rollback()
@@ -91,6 +109,19 @@ def create_app(config: dict | None = None) -> Flask:
                     return database_unavailable(exc)
             else:
                 session.rollback()
+        return response
+
+    @app.after_request
+    def _no_store(response):
+        # A signed-in page or an API answer for a caller holds personal data (and the token answer
+        # a credential): no browser or proxy may keep a copy.
+        personal = request.authorization is not None or request.path == "/api/v1/auth/token"
+        if not personal and not request.path.startswith("/api/"):
+            from flask_login import current_user
+
+            personal = current_user.is_authenticated
+        if personal:
+            response.headers["Cache-Control"] = "no-store"
         return response
 
     @app.after_request

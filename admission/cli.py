@@ -109,6 +109,7 @@ def catalogue():
 @with_appcontext
 def catalogue_import(file: Path, title, document_number, effective_on):
     """从 .xlsx（附件1版式）或 .yaml 文件载入清单，发布为新版本。"""
+    from admission.errors import DomainError
     from admission.releases import operations as release_ops
     from catalogue.layout import LayoutError
     from catalogue.releases import ReleaseError
@@ -131,7 +132,7 @@ def catalogue_import(file: Path, title, document_number, effective_on):
         for problem in exc.problems:
             click.echo(f"  {problem}", err=True)
         sys.exit(1)
-    except ReleaseError as exc:
+    except (ReleaseError, DomainError) as exc:
         session.rollback()
         click.echo(f"导入失败，未写入任何数据：{exc}", err=True)
         sys.exit(1)
@@ -203,18 +204,26 @@ def users():
 @users.command("create")
 @click.argument("username")
 @click.option("--unit", "unit_code", required=True, help="所属单位编码")
-@click.option("--password", help="密码（默认随机生成并打印一次）")
+@click.option("--password", help="密码（不推荐：命令行参数会留在 shell 历史和进程列表中）")
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（一行）")
 @with_appcontext
-def users_create(username: str, unit_code: str, password: str | None):
-    """为单位新增一个账号。"""
+def users_create(username: str, unit_code: str, password: str | None, password_stdin: bool):
+    """为单位新增一个账号。密码在终端上隐藏输入两次；没有终端时随机生成并打印一次。"""
     import secrets
 
     from admission.accounts.operations import create_account
     from admission.errors import DomainError
 
     session = get_session()
-    generated = password is None
-    password = password or secrets.token_urlsafe(12)
+    generated = False
+    if password is not None:
+        click.echo("警告：--password 会把密码留在 shell 历史和进程列表中，请改用提示输入或 --password-stdin", err=True)
+    elif password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    elif sys.stdin.isatty():
+        password = click.prompt("密码", hide_input=True, confirmation_prompt="再次输入密码")
+    else:
+        generated, password = True, secrets.token_urlsafe(12)
     try:
         create_account(session, username, unit_code, password, actor="cli")
         session.commit()

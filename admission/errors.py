@@ -9,7 +9,8 @@ too.
 from __future__ import annotations
 
 from flask import Flask, current_app, jsonify, render_template, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from admission.core.schemas import ErrorSchema
@@ -146,7 +147,11 @@ def _wants_json() -> bool:
 def _answer(status: int, message: str, code: str, details: dict | None = None):
     if _wants_json():
         return error_body(status, message, code, details)
-    page = render_template("errors/error.html", status=status, message=message)
+    try:
+        page = render_template("errors/error.html", status=status, message=message)
+    except OperationalError as exc:
+        # The page asks who is signed in; with the database gone that is the answer to give.
+        return database_unavailable(exc)
     return current_app.make_response((page, status))
 
 
@@ -168,9 +173,27 @@ def database_unavailable(exc: OperationalError):
     """The database is unreachable (restarting, network): a clean 503 the client may retry; the
     pool pre-pings, so the first request after recovery gets a live connection."""
     current_app.logger.warning("database unavailable: %s", exc.orig)
+    from flask import g
+
+    from admission.accounts.auth import login_manager
+
+    # The error page must not ask the database who is signed in (it would fail the same way).
+    g._login_user = login_manager.anonymous_user()
     response = _answer(503, MESSAGES[503], CODES[503])
     response.headers["Retry-After"] = "5"
     return response
+
+
+def from_collision(exc: Exception) -> DomainError:
+    """Two requests changed the same thing at once and this one lost: say so, never 500.
+
+    A stale version (the row changed since it was read: optimistic locking) is 412, like a stale
+    If-Match; a unique key taken by the other request (a second draft release, the same
+    reference) is 409.
+    """
+    if isinstance(exc, StaleDataError):
+        return PreconditionFailed("数据已被他人同时修改，请刷新后重试", code="precondition_failed")
+    return Conflict("该操作与他人同时进行的操作冲突，请刷新后重试", code="conflict")
 
 
 def register_error_handlers(app: Flask) -> None:
@@ -190,6 +213,12 @@ def register_error_handlers(app: Flask) -> None:
         app.register_error_handler(catalogue_error, lambda exc: _domain_error(_from_catalogue(exc)))
 
     app.register_error_handler(OperationalError, database_unavailable)
+
+    @app.errorhandler(StaleDataError)
+    @app.errorhandler(IntegrityError)
+    def _collision(exc: Exception):
+        current_app.logger.info("concurrent change refused: %s", exc)
+        return _domain_error(from_collision(exc))
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -20,6 +20,14 @@ _GLUED = re.compile(r"(?<=[条款项号）)》])(?=《)")
 _CONTINUATION = re.compile(r"^(第[^《》\s]*[条款项章节]|[（(].*[)）])")
 
 
+# C0 and C1 controls except tab, line feed and carriage return (CR is judged with the line breaks),
+# and DEL: text holding them breaks exports (openpyxl refuses them), email headers and PostgreSQL
+# (NUL). admission.core.text applies the same rule to every input path.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Line breaks, including the Unicode line and paragraph separators (line breaks in disguise).
+LINE_BREAK = re.compile(r"[\r\n\u0085\u2028\u2029\x0b\x0c]")
+
+
 def normalise_text(text: str | None) -> str:
     """Collapse the whitespace runs that Word/PDF extraction leaves inside a value."""
     return _SPACES.sub(" ", text or "").strip()

@@ -6,7 +6,7 @@ proposed duty) goes through ``normalise_duty`` so that stored snapshots compare 
 
 from __future__ import annotations
 
-from catalogue.fields import normalise_text
+from catalogue.fields import CONTROL, normalise_text
 
 APPLIES_TO = ("villages", "communities", "both")
 ROLES = ("perform", "assist")
@@ -39,6 +39,9 @@ def _text(value, field: str, *, required: bool = False, limit: int = 4000) -> st
         value = ""
     if not isinstance(value, str):
         raise RecordError(field, "应为文本")
+    match = CONTROL.search(value)
+    if match:
+        raise RecordError(field, f"不能含有控制字符（U+{ord(match.group()):04X}）")
     value = normalise_text(value)
     if len(value) > limit:
         raise RecordError(field, f"过长（最多 {limit} 字）")

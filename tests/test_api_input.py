@@ -819,18 +819,20 @@ def test_meeting_time_at_the_end_of_the_calendar_is_refused(world):
 # ------------------------------------------------------------ Chinese, emoji, markup: stored as sent
 
 TRICKY = "村（社区）🚜👩‍🌾 <script>alert('x')</script> \"双引号\" '单引号' \\反斜杠 & &amp; \u2028 换行\n制表\t𠀀"
+# Titles, sources and locations are single lines: the same text without its line breaks.
+TRICKY_LINE = TRICKY.replace("\u2028", "").replace("\n", "")
 
 
 def test_tricky_text_round_trips_through_an_application(world):
-    body = spoil(VALID["create"], "proposed.title", TRICKY) | {"reason": TRICKY}
-    body["guarantees"]["funding"]["source"] = TRICKY
+    body = spoil(VALID["create"], "proposed.title", TRICKY_LINE) | {"reason": TRICKY}
+    body["guarantees"]["funding"]["source"] = TRICKY_LINE
     created = send(world, "create", json=body)
     assert created.status_code == 201, created.get_json()
     assert "村（社区）🚜" in created.get_data(as_text=True)  # not \u-escaped
     app_id = created.get_json()["id"]
     shown = world.api.get(f"/api/v1/applications/{app_id}", "nyncj").get_json()
-    assert shown["reason"] == TRICKY and shown["proposed"]["title"] == TRICKY
-    assert shown["guarantees"]["funding"]["source"] == TRICKY
+    assert shown["reason"] == TRICKY and shown["proposed"]["title"] == TRICKY_LINE
+    assert shown["guarantees"]["funding"]["source"] == TRICKY_LINE
 
     patched = world.api.patch(f"/api/v1/applications/{app_id}", "nyncj", json={"boundary": TRICKY[::-1]})
     assert patched.status_code == 200, patched.get_json()
@@ -841,14 +843,14 @@ def test_tricky_text_round_trips_through_an_application(world):
     history = world.api.get(f"/api/v1/applications/{app_id}/history", "nyncj").get_json()
     assert history[-1]["comment"] == TRICKY
     listed = world.api.get("/api/v1/applications?applicant=nyncj", "nyncj").get_json()
-    assert TRICKY in [a["title"] for a in listed]
+    assert TRICKY_LINE in [a["title"] for a in listed]
 
 
 def test_tricky_text_round_trips_through_a_meeting(world):
-    created = send(world, "meeting", json=VALID["meeting"] | {"location": TRICKY[:200]})
+    created = send(world, "meeting", json=VALID["meeting"] | {"location": TRICKY_LINE[:200]})
     assert created.status_code == 201, created.get_json()
     meeting = created.get_json()
-    assert meeting["location"] == TRICKY[:200]
+    assert meeting["location"] == TRICKY_LINE[:200]
     minutes = world.api.post(f"/api/v1/meetings/{meeting['id']}/minutes", "bb", json={"text": TRICKY * 100})
     assert minutes.status_code == 200, minutes.get_json()
     assert world.api.get(f"/api/v1/meetings/{meeting['id']}", "bb").get_json()["minutes"] == TRICKY * 100

@@ -118,6 +118,6 @@ def test_users_create(make_app):
     unknown = runner.invoke(users_create, ["zhao", "--unit", "nope"])
     assert unknown.exit_code == 1 and "没有编码为 nope 的单位" in unknown.output
     short = runner.invoke(users_create, ["zhao", "--unit", "mzj", "--password", "short"])
-    assert short.exit_code == 1 and "至少需要 8 个字符" in short.output
+    assert short.exit_code == 1 and "至少 10 个字符" in short.output
     generated = runner.invoke(users_create, ["li.na", "--unit", "bb"])
     assert "初始密码（只显示这一次）" in generated.output

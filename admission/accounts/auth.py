@@ -7,7 +7,7 @@ from flask import session as flask_session
 from flask_login import LoginManager, current_user
 
 from admission.accounts.models import WITH_ROLES, Account
-from admission.accounts.operations import account_for_token
+from admission.accounts.operations import account_for_token, limit_verifications
 from admission.core.db import get_session
 from admission.errors import Unauthorized
 
@@ -31,6 +31,18 @@ def _load_account(account_id: str) -> Account | None:
 
 def init_app(app: Flask) -> None:
     login_manager.init_app(app)
+    limit_verifications(app.config["LOGIN_CONCURRENCY"])
+    proxies = app.config.get("TRUSTED_PROXIES") or 0
+    if proxies:
+        # Only behind a proxy we were told about is X-Forwarded-For believed; anyone could send it.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=0)
+
+
+def client_address() -> str:
+    """The caller's address (the proxy's view of it when ADMISSION_TRUSTED_PROXIES is set)."""
+    return request.remote_addr or ""
 
 
 def bearer_token() -> str | None:
@@ -43,9 +55,10 @@ def api_account() -> Account | None:
     """The account of the bearer token on this request, if any (cached on ``g``)."""
     if "api_account" not in g:
         token = bearer_token()
-        g.api_account = account_for_token(get_session(), token) if token else None
+        writing = request.method not in ("GET", "HEAD", "OPTIONS")
+        g.api_account = account_for_token(get_session(), token, writing=writing) if token else None
         if token and g.api_account is None:
-            raise Unauthorized("令牌无效或已被吊销")
+            raise Unauthorized("令牌无效、已过期或已被吊销")
     return g.api_account
 
 

@@ -110,6 +110,8 @@ class ApiToken(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_used_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # Tokens made before expiry existed have none (they stay valid until revoked).
+    expires_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     account: Mapped[Account] = relationship(lazy="joined", innerjoin=True)
 

@@ -5,20 +5,22 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import threading
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from admission.accounts.models import WITH_ROLES, Account, ApiToken, LoginThrottle, Unit
+from admission.accounts.policy import check_password, check_username, normalise_username
 from admission.core import audit
-from admission.errors import Conflict, Invalid, TooManyRequests, Unauthorized
+from admission.core.text import EmailError, normalise_email
+from admission.errors import Conflict, Invalid, NotFound, TooManyRequests, Unauthorized
 from catalogue.db import utcnow
 
-MAX_FAILURES = 5
-WINDOW = dt.timedelta(minutes=15)
-LOCKOUT = dt.timedelta(minutes=15)
 MIN_PASSWORD_LENGTH = 8
 
 _hasher = PasswordHasher()
@@ -43,6 +45,8 @@ def hash_password(password: str) -> str:
 
 
 def create_account(session: Session, username: str, unit_code: str, password: str, *, actor: str) -> Account:
+    username = check_username(username)
+    check_password(password, username)
     unit = session.scalars(select(Unit).where(Unit.code == unit_code)).first()
     if unit is None:
         raise Invalid(f"没有编码为 {unit_code} 的单位", fields={"unit": "没有该单位"})
@@ -58,41 +62,98 @@ def create_account(session: Session, username: str, unit_code: str, password: st
     return account
 
 
-def _throttle_row(session: Session, username: str, now: dt.datetime) -> LoginThrottle:
-    row = session.scalars(select(LoginThrottle).where(LoginThrottle.username == username).with_for_update()).first()
-    if row is None:
-        row = LoginThrottle(username=username, failures=0, window_started_at=now)
-        session.add(row)
-    return row
+# Failed logins are counted per (username, address) and per address. After a few free attempts
+# each further failure doubles the wait, up to a ceiling; the account itself is never locked, so a
+# stranger guessing from elsewhere cannot keep its owner out (usernames are public).
+FREE_PER_ACCOUNT = 5
+FREE_PER_ADDRESS = 30
+MAX_DELAY = dt.timedelta(minutes=15)
 
 
-def authenticate(session: Session, username: str, password: str, *, now: dt.datetime | None = None) -> Account:
-    """The account for these credentials, or LoginRefused.
+def _throttle_key(*parts: str) -> str:
+    # Usernames and addresses together exceed the column; a digest keeps one row per pair.
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _throttle_rows(session: Session, keys: list[str], now: dt.datetime) -> list[LoginThrottle]:
+    """The rows for ``keys``, locked; created first if new, without racing a concurrent first failure
+    (INSERT ... ON CONFLICT DO NOTHING, then SELECT ... FOR UPDATE)."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    session.execute(
+        insert(LoginThrottle)
+        .values([{"username": key, "failures": 0, "window_started_at": now} for key in keys])
+        .on_conflict_do_nothing(index_elements=["username"])
+    )
+    rows = session.scalars(
+        select(LoginThrottle).where(LoginThrottle.username.in_(keys)).order_by(LoginThrottle.username)
+        .with_for_update().execution_options(populate_existing=True)
+    ).all()  # fmt: skip
+    by_key = {row.username: row for row in rows}
+    return [by_key[key] for key in keys]
+
+
+def _delay(failures: int, free: int) -> dt.timedelta | None:
+    if failures < free:
+        return None
+    return min(dt.timedelta(seconds=30 * 2 ** min(failures - free, 10)), MAX_DELAY)
+
+
+# At most this many password verifications at once (Argon2 is meant to be slow and large): a login
+# flood waits here instead of taking every worker thread from the other requests.
+_verifications = threading.BoundedSemaphore(4)
+VERIFY_WAIT_SECONDS = 10
+
+
+def limit_verifications(count: int) -> None:
+    global _verifications
+    _verifications = threading.BoundedSemaphore(max(1, count))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    if not _verifications.acquire(timeout=VERIFY_WAIT_SECONDS):
+        raise LoginThrottled("登录请求过多，请稍后再试", retry_after=5)
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+    finally:
+        _verifications.release()
+
+
+def authenticate(
+    session: Session, username: str, password: str, *, address: str = "", now: dt.datetime | None = None
+) -> Account:
+    """The account for these credentials, or LoginRefused (or LoginThrottled while a delay runs).
 
     The caller commits in both cases: a failure is counted even though the login is refused.
     The message never says whether the username or the password was wrong.
     """
     now = now or utcnow()
-    username = (username or "").strip()[:64]
-    throttle = _throttle_row(session, username, now)
-    if throttle.locked_until and throttle.locked_until > now:
-        minutes = max(1, int((throttle.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginThrottled(f"登录失败次数过多，请 {minutes} 分钟后再试", retry_after=minutes * 60)
+    username = normalise_username(username or "")[:64]
+    pair, by_address = _throttle_rows(
+        session, [_throttle_key("account", username, address), _throttle_key("address", address)], now
+    )
+    waits = [row.locked_until for row in (pair, by_address) if row.locked_until and row.locked_until > now]
+    if waits:
+        seconds = max(1, int((max(waits) - now).total_seconds()) + 1)
+        raise LoginThrottled(f"登录失败次数过多，请 {max(1, (seconds + 59) // 60)} 分钟后再试", retry_after=seconds)
     account = session.scalars(select(Account).where(Account.username == username).options(WITH_ROLES)).unique().first()
-    try:
-        _hasher.verify(account.password_hash if account else _DUMMY_HASH, password or "")
-        ok = account is not None and account.is_active
-    except (VerificationError, InvalidHashError):
-        ok = False
+    ok = _verify(account.password_hash if account else _DUMMY_HASH, password or "")
+    ok = ok and account is not None and account.is_active
     if not ok:
-        if now - throttle.window_started_at > WINDOW:
-            throttle.failures, throttle.window_started_at = 0, now
-        throttle.failures += 1
-        if throttle.failures >= MAX_FAILURES:
-            throttle.locked_until = now + LOCKOUT
+        for row, free in ((pair, FREE_PER_ACCOUNT), (by_address, FREE_PER_ADDRESS)):
+            if now - row.window_started_at > MAX_DELAY * 4:
+                row.failures, row.window_started_at = 0, now
+            row.failures += 1
+            delay = _delay(row.failures, free)
+            row.locked_until = now + delay if delay else None
         session.flush()
         raise LoginRefused("用户名或密码不正确")
-    throttle.failures, throttle.locked_until, throttle.window_started_at = 0, None, now
+    pair.failures, pair.locked_until, pair.window_started_at = 0, None, now
     if _hasher.check_needs_rehash(account.password_hash):
         account.password_hash = _hasher.hash(password)
     session.flush()
@@ -103,14 +164,32 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def issue_token(session: Session, account: Account) -> str:
+TOKEN_TOUCH_INTERVAL = dt.timedelta(minutes=1)
+
+
+def issue_token(session: Session, account: Account, *, days: int = 90, now: dt.datetime | None = None) -> str:
+    return new_token(session, account, days=days, now=now).token
+
+
+def new_token(session: Session, account: Account, *, days: int = 90, now: dt.datetime | None = None) -> ApiToken:
+    """A new token row; its clear text is on ``.token`` (only this once: the database keeps a digest)."""
+    now = now or utcnow()
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(account_id=account.id, token_hash=_digest(token)))
+    row = ApiToken(
+        account_id=account.id, token_hash=_digest(token), created_at=now, expires_at=now + dt.timedelta(days=days)
+    )
+    session.add(row)
     session.flush()
-    return token
+    row.token = token
+    return row
 
 
-def account_for_token(session: Session, token: str) -> Account | None:
+def account_for_token(
+    session: Session, token: str, *, writing: bool = False, now: dt.datetime | None = None
+) -> Account | None:
+    """The token's account, or None if unknown, revoked or expired. ``writing``: the caller's
+    transaction will be committed (a POST), so the use is recorded in it."""
+    now = now or utcnow()
     row = (
         session.scalars(
             select(ApiToken)
@@ -122,7 +201,56 @@ def account_for_token(session: Session, token: str) -> Account | None:
     )
     if row is None or not row.account.is_active:
         return None
+    if row.expires_at is not None and row.expires_at <= now:
+        return None
+    if row.last_used_at is None or now - row.last_used_at >= TOKEN_TOUCH_INTERVAL:
+        if writing:
+            row.last_used_at = now
+        else:
+            _touch(session, row, now)
     return row.account
+
+
+def _touch(session: Session, row: ApiToken, now: dt.datetime) -> None:
+    """Record the use at most once a minute per token (a busy client does not turn every read into
+    a write), for a reading request on a connection of its own: its session is rolled back, and a
+    failure here must not fail the request it serves."""
+    try:
+        with session.get_bind().connect() as connection:
+            connection.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+            connection.commit()
+    except OperationalError:
+        return
+    set_committed_value(row, "last_used_at", now)
+    # Held for the request: the identity map is weak, and a later read of the row in this
+    # session's snapshot (older than the write) would show the use before this one.
+    session.info.setdefault("touched_tokens", []).append(row)
+
+
+def tokens_of(session: Session, account: Account, *, now: dt.datetime | None = None) -> list[ApiToken]:
+    """The account's tokens still in force, newest first."""
+    now = now or utcnow()
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.account_id == account.id, ApiToken.revoked_at.is_(None))
+            .where((ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > now))
+            .order_by(ApiToken.id.desc())
+        )
+    )
+
+
+def revoke_token_id(session: Session, account: Account, token_id: int, *, now: dt.datetime | None = None) -> None:
+    """Revoke one of the account's own tokens; another account's token is not found."""
+    row = session.get(ApiToken, token_id)
+    if row is None or row.account_id != account.id or row.revoked_at is not None:
+        raise NotFound(f"没有编号为 {token_id} 的令牌")
+    row.revoked_at = now or utcnow()
+    session.flush()
+    audit.record(
+        session, actor=account.username, actor_unit=account.unit.code, entity="account", entity_id=account.id,
+        action="revoke_token", changes={"token": token_id},
+    )  # fmt: skip
 
 
 def revoke_token(session: Session, token: str, *, now: dt.datetime | None = None) -> bool:
@@ -140,8 +268,11 @@ EMAIL_MODES = ("immediate", "digest")
 def set_unit_email(session: Session, account: Account, email: str | None, mode: str) -> Unit:
     """Where a unit's notices go by email, and whether at once or as a daily digest."""
     email = (email or "").strip() or None
-    if email is not None and (len(email) > 200 or "@" not in email or any(c.isspace() for c in email)):
-        raise Invalid("电子邮箱地址格式不正确", fields={"email": "格式不正确"})
+    if email is not None:
+        try:
+            email = normalise_email(email)
+        except EmailError as exc:
+            raise Invalid(str(exc), fields={"email": str(exc)}) from exc
     if mode not in EMAIL_MODES:
         raise Invalid(
             "邮件方式应为 immediate（即时）或 digest（每日汇总）", fields={"mode": "应为 immediate 或 digest"}

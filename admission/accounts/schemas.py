@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from admission.core.schemas import OutSchema, StrictSchema
+from admission.core.schemas import Email, Line, OutSchema, StrictSchema
 
 
 class TokenRequestSchema(StrictSchema):
-    username = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    username = Line(required=True, validate=validate.Length(min=1, max=64))
     password = fields.String(required=True, validate=validate.Length(min=1, max=200))
 
 
 class UnitEmailSchema(StrictSchema):
-    email = fields.String(allow_none=True, validate=validate.Length(max=200))
+    email = Email(allow_none=True, validate=validate.Length(max=200))
     mode = fields.String(required=True, validate=validate.OneOf(("immediate", "digest")))
 
 
@@ -28,7 +28,17 @@ class UserSchema(OutSchema):
 
 class TokenSchema(OutSchema):
     token = fields.String()
+    expires_at = fields.AwareDateTime(allow_none=True)
     user = fields.Nested(UserSchema)
+
+
+class TokenInfoSchema(OutSchema):
+    """One of the caller's API tokens (never its value: only a digest is kept)."""
+
+    id = fields.Integer()
+    created_at = fields.AwareDateTime()
+    last_used_at = fields.AwareDateTime(allow_none=True)
+    expires_at = fields.AwareDateTime(allow_none=True)
 
 
 class UnitSchema(OutSchema):

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.orm import aliased, selectinload
 
-from admission.accounts.auth import bearer_token, require_account
+from admission.accounts.auth import bearer_token, client_address, require_account
 from admission.accounts.models import Unit
 from admission.accounts.operations import (
     LoginRefused,
     LoginThrottled,
     authenticate,
-    issue_token,
+    new_token,
     revoke_token,
+    revoke_token_id,
     set_unit_email,
+    tokens_of,
 )
 from admission.accounts.schemas import (
+    TokenInfoSchema,
     TokenRequestSchema,
     TokenSchema,
     UnitEmailSchema,
@@ -36,12 +40,13 @@ def create_token():
     data = load_body()
     session = get_session()
     try:
-        account = authenticate(session, data["username"], data["password"])
+        account = authenticate(session, data["username"], data["password"], address=client_address())
     except (LoginRefused, LoginThrottled):
         # The failure is counted even though the request fails: commit it before answering.
         session.commit()
         raise
-    return {"token": issue_token(session, account), "user": account}
+    row = new_token(session, account, days=current_app.config["TOKEN_DAYS"])
+    return {"token": row.token, "expires_at": row.expires_at, "user": account}
 
 
 @blueprint.delete("/auth/token")
@@ -49,6 +54,18 @@ def create_token():
 def delete_token():
     require_account()
     revoke_token(get_session(), bearer_token())
+
+
+@blueprint.get("/me/tokens")
+@documented("本人的 API 令牌", response=TokenInfoSchema, many=True)
+def my_tokens():
+    return tokens_of(get_session(), require_account())
+
+
+@blueprint.delete("/me/tokens/<int:token_id>")
+@documented("吊销本人的一个令牌", status=204)
+def delete_my_token(token_id: int):
+    revoke_token_id(get_session(), require_account(), token_id)
 
 
 @blueprint.get("/me")

@@ -7,6 +7,7 @@ import re
 from flask import current_app, request
 from marshmallow import Schema, ValidationError
 
+from admission.core.text import walk_problems
 from admission.errors import BadRequest, Invalid, PreconditionFailed, TooLarge, UnsupportedMediaType
 
 # marshmallow's messages, as a county clerk should read them.
@@ -33,6 +34,10 @@ MESSAGES = [
 ]
 
 
+# At most this many fields are named in one 422 answer.
+MAX_FIELDS = 50
+
+
 def _translate(message: str) -> str:
     for pattern, replacement in MESSAGES:
         if re.match(pattern, message):
@@ -57,23 +62,13 @@ def _flatten(messages, prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def _check_text(value) -> None:
-    """Text a database can store: no NUL characters (PostgreSQL refuses them), valid UTF-8."""
-    stack = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, str):
-            if "\x00" in item:
-                raise BadRequest("文本中不能含有空字符（\\u0000）")
-            try:
-                item.encode("utf-8")
-            except UnicodeEncodeError as exc:
-                raise BadRequest("文本中含有无效的 Unicode 字符") from exc
-        elif isinstance(item, dict):
-            stack.extend(item.keys())
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
+def _check_text(data: dict) -> None:
+    """Text a database, an export and an email can hold (admission.core.text), named by its field."""
+    problems = walk_problems(data)
+    if problems:
+        fields = dict(list(problems.items())[:MAX_FIELDS])
+        summary = "；".join(f"{k}：{v}" for k, v in list(fields.items())[:5])
+        raise Invalid(f"数据未通过校验：{summary}", code="invalid", details={"fields": fields})
 
 
 def json_body() -> dict:
@@ -100,7 +95,8 @@ def load(schema: Schema, data: dict | None = None, *, partial: bool = False) -> 
     try:
         return schema.load(json_body() if data is None else data, partial=partial)
     except ValidationError as exc:
-        fields = _flatten(exc.messages)
+        # A body with thousands of bad items gets an answer of bounded size.
+        fields = dict(list(_flatten(exc.messages).items())[:MAX_FIELDS])
         summary = "；".join(f"{k}：{v}" for k, v in list(fields.items())[:5])
         raise Invalid(f"数据未通过校验：{summary}", code="invalid", details={"fields": fields}) from exc
 

@@ -22,6 +22,7 @@ from admission.applications.screening import banned_fields_from_config, blocking
 from admission.applications.workflow import actor_of, find_transition, move_as
 from admission.core import audit, doc_numbers
 from admission.core.clock import today
+from admission.core.db import lock_row
 from admission.errors import Conflict, Forbidden, Invalid, NotFound
 from admission.meetings.models import Meeting
 from admission.notifications.operations import application_title, notify, units_with_role
@@ -284,6 +285,9 @@ def perform(session: Session, account: Account | None, application: Application,
     now = now or dt.datetime.now(dt.UTC)
     if action not in ACTIONS:
         raise NotFound(f"没有名为 {action} 的操作", code="unknown_action")
+    # Whatever the stage was when the request read it, the action is judged on the stage now, and
+    # no other action on this application runs until this one is committed.
+    lock_row(session, application)
     if account is not None:
         # A role never named for the action is refused before the state is looked at.
         access.check_role(account, action)

@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 from admission.applications.enums import Cause, FundingPer, Opinion
 from admission.applications.models import KINDS, STATES
 from admission.applications.workflow import STATE_LABELS
-from admission.core.schemas import Items, OutSchema, StrictSchema, optional
+from admission.core.schemas import Items, Line, OutSchema, StrictSchema, optional
 from catalogue.records import APPLIES_TO
 
 TEXT = validate.Length(max=5000)
@@ -22,7 +22,7 @@ FUNDING_PER = FundingPer.values()
 class FundingSchema(StrictSchema):
     amount = fields.Float(allow_none=True, allow_nan=False, validate=validate.Range(min=0, max=10**12))
     per = fields.String(allow_none=True, validate=validate.OneOf(FUNDING_PER))
-    source = fields.String(allow_none=True, validate=SHORT)
+    source = Line(allow_none=True, validate=SHORT)
     note = fields.String(allow_none=True, validate=TEXT)
 
 
@@ -42,24 +42,24 @@ class SpecialRequirementsSchema(StrictSchema):
 
 
 class ClauseSchema(StrictSchema):
-    heading = fields.String(allow_none=True, validate=SHORT)
+    heading = Line(allow_none=True, validate=SHORT)
     content = fields.String(allow_none=True, validate=TEXT)
-    legal_basis = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=50))
-    implementing_bodies = fields.List(fields.String(validate=SHORT), validate=validate.Length(max=30))
-    guiding_units = fields.List(fields.String(validate=SHORT), validate=validate.Length(max=30))
+    legal_basis = fields.List(Line(validate=validate.Length(max=500)), validate=validate.Length(max=50))
+    implementing_bodies = fields.List(Line(validate=SHORT), validate=validate.Length(max=30))
+    guiding_units = fields.List(Line(validate=SHORT), validate=validate.Length(max=30))
     applies_to = fields.String(allow_none=True, validate=validate.OneOf(APPLIES_TO))
     role = fields.String(allow_none=True, validate=validate.OneOf(("perform", "assist")))
-    remark = fields.String(allow_none=True, validate=validate.Length(max=500))
+    remark = Line(allow_none=True, validate=validate.Length(max=500))
 
 
 class FlowSchema(StrictSchema):
-    code = fields.String(allow_none=True, validate=validate.Length(max=40))
-    title = fields.String(allow_none=True, validate=SHORT)
-    implementing_body = fields.String(allow_none=True, validate=SHORT)
-    steps = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=100))
-    supervisor = fields.String(allow_none=True, validate=validate.Length(max=500))
-    risks = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=50))
-    controls = fields.List(fields.String(validate=validate.Length(max=500)), validate=validate.Length(max=50))
+    code = Line(allow_none=True, validate=validate.Length(max=40))
+    title = Line(allow_none=True, validate=SHORT)
+    implementing_body = Line(allow_none=True, validate=SHORT)
+    steps = fields.List(Line(validate=validate.Length(max=500)), validate=validate.Length(max=100))
+    supervisor = Line(allow_none=True, validate=validate.Length(max=500))
+    risks = fields.List(Line(validate=validate.Length(max=500)), validate=validate.Length(max=50))
+    controls = fields.List(Line(validate=validate.Length(max=500)), validate=validate.Length(max=50))
 
 
 class ProposedDutySchema(Schema):
@@ -67,8 +67,8 @@ class ProposedDutySchema(Schema):
         # Clients may send back a DUTY they read from the API; its derived keys are ignored.
         unknown = "exclude"
 
-    category = fields.String(allow_none=True, validate=validate.Length(max=100))
-    title = fields.String(allow_none=True, validate=SHORT)
+    category = Line(allow_none=True, validate=validate.Length(max=100))
+    title = Line(allow_none=True, validate=SHORT)
     clauses = fields.List(fields.Nested(ClauseSchema), validate=validate.Length(max=50))
     flow = fields.Nested(FlowSchema, allow_none=True)
     # Derived from the clauses when the application is shown, never read from a request.
@@ -78,7 +78,7 @@ class ProposedDutySchema(Schema):
 
 class ApplicationBodySchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
-    duty_code = fields.String(allow_none=True, validate=validate.Length(max=16))
+    duty_code = Line(allow_none=True, validate=validate.Length(max=16))
     cause = fields.String(allow_none=True, validate=validate.OneOf(Cause.values()))
     cause_basis = fields.String(allow_none=True, validate=TEXT)
     reason = fields.String(allow_none=True, validate=TEXT)
@@ -104,7 +104,7 @@ class CommentSchema(StrictSchema):
 
 
 class StartReviewSchema(StrictSchema):
-    reviewers = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=200))
+    reviewers = fields.List(Line(validate=validate.Length(max=64)), validate=validate.Length(max=200))
     due = fields.Date(allow_none=True)
     comment = fields.String(allow_none=True, validate=TEXT)
 
@@ -131,7 +131,7 @@ class ForwardSchema(StrictSchema):
 
 class DecideSchema(StrictSchema):
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
-    document_number = fields.String(allow_none=True, validate=validate.Length(max=100))
+    document_number = Line(allow_none=True, validate=validate.Length(max=100))
     decided_on = fields.Date(allow_none=True)
     county_meeting = fields.String(allow_none=True, validate=SHORT)
     comment = fields.String(allow_none=True, validate=TEXT)
@@ -139,7 +139,7 @@ class DecideSchema(StrictSchema):
 
 class ExtendSchema(StrictSchema):
     due = fields.Date(required=True)
-    unit = fields.String(allow_none=True, validate=validate.Length(max=64))
+    unit = Line(allow_none=True, validate=validate.Length(max=64))
     comment = fields.String(allow_none=True, validate=TEXT)
 
 

@@ -74,6 +74,16 @@ def forget_on_publish(session: Session) -> None:
         current_app.extensions.pop("admission.newest_version", None)
 
 
+# The only query parameters a public view reads. Any other is ignored by the view, so it must not
+# make a new cache entry either: ``?x=<random>`` would otherwise render a 5-second PDF each time.
+KNOWN_PARAMETERS = ("from", "to", "page")
+
+
+def cache_key_path() -> str:
+    known = [(name, request.args.get(name, "")) for name in KNOWN_PARAMETERS if name in request.args]
+    return request.path + "?" + "&".join(f"{name}={value}" for name, value in known)
+
+
 def published_content(view):
     """Cache a public view's 200 responses and answer conditional requests with 304."""
 
@@ -85,7 +95,7 @@ def published_content(view):
             return view(*args, **kwargs)
         # The day is part of the key: a published release with a later effective date comes into force
         # at midnight without anything being written.
-        raw = f"{newest_published_version()}|{local_today()}|{request.full_path}|{select_locale()}"
+        raw = f"{newest_published_version()}|{local_today()}|{cache_key_path()}|{select_locale()}"
         etag = hashlib.sha1(raw.encode()).hexdigest()[:20]
         if request.if_none_match.contains(etag):
             response = make_response("", 304)

@@ -70,6 +70,13 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "PUBLIC_URL": env.get("ADMISSION_PUBLIC_URL", ""),
         # Who issues a release the procedure assembled: the joint meeting that manages the list (annex 3).
         "ADMISSION_ISSUER": env.get("ADMISSION_ISSUER", DEFAULT_ISSUER),
+        # How many proxies in front of the service append to X-Forwarded-For (0: none, trust nothing).
+        "TRUSTED_PROXIES": int(env.get("ADMISSION_TRUSTED_PROXIES", "0") or 0),
+        # Password verifications (Argon2, slow by design) running at once; the rest wait their turn.
+        "LOGIN_CONCURRENCY": int(env.get("ADMISSION_LOGIN_CONCURRENCY", 4)),
+        # Renders of PDFs, files and diffs per client address and minute that the cache did not answer.
+        "PUBLIC_RENDERS_PER_MINUTE": int(env.get("ADMISSION_PUBLIC_RENDERS_PER_MINUTE", 30)),
+        "TOKEN_DAYS": int(env.get("ADMISSION_TOKEN_DAYS", 90)),
         "BANNED_FIELDS": json.loads(env["ADMISSION_BANNED_FIELDS"]) if env.get("ADMISSION_BANNED_FIELDS") else None,
     }
     config.update(overrides)
@@ -88,6 +95,12 @@ def _dev_secret(instance_path: str, config: dict) -> str:
     path = Path(instance_path) / "secret_key"
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        # Created 0600 from the start: written first and restricted after, it would be readable
+        # by anyone on the machine for a moment.
+        try:
+            descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return path.read_text().strip()  # another worker made it first
+        with os.fdopen(descriptor, "w") as out:
+            out.write(secrets.token_hex(32))
     return path.read_text().strip()

@@ -6,14 +6,22 @@ A request's session is committed once, after the view succeeded, and rolled back
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Flask, current_app, g, has_request_context, request
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        database = make_url(url).database
+        if database and database != ":memory:" and not database.startswith("file:"):
+            from admission.runtime.backup import private_file
+
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            private_file(database)  # SQLite gives its -wal and -shm files the same mode
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
 
         @event.listens_for(engine, "connect")
@@ -69,3 +77,12 @@ def get_session(*, write: bool | None = None) -> Session:
             engine = engine.execution_options(sqlite_begin="immediate")
         g.db_session = current_app.extensions["admission.sessionmaker"](bind=engine)
     return g.db_session
+
+
+def lock_row(session: Session, obj) -> None:
+    """Re-read ``obj`` and hold its row until the transaction ends, so that a decision taken on its
+    state (which stage it is in) cannot be overtaken by a concurrent one. PostgreSQL: SELECT ... FOR
+    UPDATE. SQLite: a writing request already holds the database's write lock (BEGIN IMMEDIATE)."""
+    if session.get_bind().dialect.name != "sqlite":
+        session.flush()
+        session.refresh(obj, with_for_update=True)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, ValidationError, fields
+
+from admission.core.text import LINE_BREAK, EmailError, normalise_email
 
 
 class StrictSchema(Schema):
@@ -13,6 +15,30 @@ class StrictSchema(Schema):
 
     class Meta:
         unknown = RAISE
+
+
+class Line(fields.String):
+    """A single-line text (a title, a name, a location, a code): a line break in it is refused, so
+    that it can never become a second line of an email header or a spreadsheet cell."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if LINE_BREAK.search(text):
+            raise ValidationError("不能含有换行")
+        return text
+
+
+class Email(Line):
+    """One email address (email-validator): a list of addresses would send notices elsewhere too."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text.strip():
+            return ""  # no address: the unit gets its notices in the app only
+        try:
+            return normalise_email(text)
+        except EmailError as exc:
+            raise ValidationError(str(exc)) from exc
 
 
 class OutSchema(Schema):

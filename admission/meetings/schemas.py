@@ -7,13 +7,13 @@ import datetime as dt
 from marshmallow import fields, validate
 
 from admission.applications.schemas import ID, SHORT, TEXT
-from admission.core.schemas import Items, OutSchema, StrictSchema
+from admission.core.schemas import Items, Line, OutSchema, StrictSchema
 from admission.meetings.enums import MeetingKind, Outcome
 
 
 class TopicSchema(StrictSchema):
-    title = fields.String(required=True, validate=validate.Length(min=1, max=200))
-    proposed_by = fields.String(allow_none=True, validate=SHORT)
+    title = Line(required=True, validate=validate.Length(min=1, max=200))
+    proposed_by = Line(allow_none=True, validate=SHORT)
 
 
 class MeetingRequestSchema(StrictSchema):
@@ -22,14 +22,14 @@ class MeetingRequestSchema(StrictSchema):
         required=True, default_timezone=None,
         validate=validate.Range(min=dt.datetime(2000, 1, 1, tzinfo=dt.UTC), max=dt.datetime(2100, 1, 1, tzinfo=dt.UTC)),
     )  # fmt: skip
-    location = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    location = Line(required=True, validate=validate.Length(min=1, max=200))
     agenda = fields.List(fields.Integer(strict=True, validate=ID), load_default=list, validate=validate.Length(max=100))
     topics = fields.List(fields.Nested(TopicSchema), load_default=list, validate=validate.Length(max=50))
     attendees = fields.List(
-        fields.String(validate=validate.Length(max=64)), load_default=list, validate=validate.Length(max=200)
+        Line(validate=validate.Length(max=64)), load_default=list, validate=validate.Length(max=200)
     )
     observers = fields.List(
-        fields.String(validate=validate.Length(min=1, max=200)), load_default=list, validate=validate.Length(max=100)
+        Line(validate=validate.Length(min=1, max=200)), load_default=list, validate=validate.Length(max=100)
     )
 
 
@@ -42,9 +42,7 @@ class MinuteDecisionSchema(StrictSchema):
 class MinutesSchema(StrictSchema):
     text = fields.String(required=True, validate=validate.Length(min=1, max=50000))
     decisions = fields.List(fields.Nested(MinuteDecisionSchema), load_default=list, validate=validate.Length(max=100))
-    attended = fields.List(
-        fields.String(validate=validate.Length(max=64)), allow_none=True, validate=validate.Length(max=200)
-    )
+    attended = fields.List(Line(validate=validate.Length(max=64)), allow_none=True, validate=validate.Length(max=200))
 
 
 class DecisionSchema(OutSchema):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from admission.accounts.models import Unit
 from admission.core.clock import local_today
+from admission.core.text import one_line, printable
 from admission.notifications.models import Notification
 
 MAX_ATTEMPTS = 5
@@ -33,9 +34,10 @@ def _message(to: str, subject: str, body: str) -> EmailMessage:
     config = current_app.config
     message = EmailMessage()
     message["From"] = formataddr((config["SMTP_SENDER_NAME"], config["SMTP_FROM"]))
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
+    # Headers come from stored text; one line each, whatever was stored before input was checked.
+    message["To"] = one_line(to or "")
+    message["Subject"] = one_line(subject)
+    message.set_content(printable(body))
     return message
 
 
@@ -112,6 +114,13 @@ def send_pending(session: Session, now: dt.datetime) -> str:
             notice.email_next_attempt_at = now + dt.timedelta(minutes=2**notice.email_attempts)
             current_app.logger.warning("email to %s failed (attempt %s): %s", unit.email, notice.email_attempts, exc)
             failed += 1
+        except Exception:
+            # Not the network: this one message cannot be built or sent (a bad stored address);
+            # trying again would fail the same way, and it must not stop the others.
+            notice.email_attempts += 1
+            notice.email_status = "failed"
+            current_app.logger.exception("email notice %s could not be sent", notice.id)
+            failed += 1
         else:
             notice.email_status, notice.email_sent_at = "sent", now
             notice.email_attempts += 1
@@ -151,6 +160,10 @@ def send_digests(session: Session, now: dt.datetime) -> str:
         except (OSError, smtplib.SMTPException):
             for n in notices:
                 n.email_status = "digest"
+        except Exception:
+            current_app.logger.exception("digest for unit %s could not be sent", unit_id)
+            for n in notices:
+                n.email_status = "failed"
         else:
             for n in notices:
                 n.email_status, n.email_sent_at = "sent", now

@@ -7,9 +7,12 @@ from flask import Response, abort, make_response, redirect, render_template, req
 from admission.core.caching import published_content
 from admission.core.db import get_session
 from admission.core.i18n import LOCALES
+from admission.core.redirects import local_path
+from admission.core.throttle import rate_limited
 from admission.public import blueprint
 from admission.releases import queries as cv
-from admission.releases.operations import EXPORT_TYPES, export_release
+from admission.releases.files import release_file
+from admission.releases.operations import EXPORT_TYPES
 from catalogue.releases import release_records
 
 
@@ -57,6 +60,7 @@ def release(version: int):
 
 @blueprint.get("/releases/diff")
 @published_content
+@rate_limited("public_render")
 def diff():
     session = get_session()
     summaries = cv.release_summaries(session)
@@ -78,6 +82,7 @@ def notice(version: int):
 
 @blueprint.get("/releases/<int:version>/notice.pdf")
 @published_content
+@rate_limited("public_render")
 def notice_pdf(version: int):
     from admission.rendering import pdf
 
@@ -91,11 +96,12 @@ def notice_pdf(version: int):
 
 @blueprint.get("/releases/<int:version>/list.<fmt>")
 @published_content
+@rate_limited("public_render")
 def download(version: int, fmt: str):
     if fmt not in EXPORT_TYPES:
         abort(404)
     session = get_session()
-    data = export_release(session, version, fmt)
+    data = release_file(session, version, fmt)
     response = Response(data, mimetype=EXPORT_TYPES[fmt])
     filename = f"village-duty-list-v{version}.{fmt}"
     response.headers["Content-Disposition"] = f"attachment; filename={filename}"
@@ -107,9 +113,7 @@ def set_locale():
     # No CSRF token: switching the display language is harmless, and the public pages stay
     # cookie-free (cacheable) until someone chooses a language.
     locale = request.form.get("locale")
-    target = request.form.get("next") or url_for("public.index")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("public.index")
+    target = local_path(request.form.get("next"), url_for("public.index"))
     response = make_response(redirect(target))
     if locale in LOCALES:
         response.set_cookie("locale", locale, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)

@@ -6,14 +6,14 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from admission.applications.schemas import ID, SHORT
-from admission.core.schemas import Items, OutSchema, StrictSchema
+from admission.core.schemas import Items, Line, OutSchema, StrictSchema
 
 
 class ReleaseRequestSchema(StrictSchema):
-    title = fields.String(allow_none=True, validate=SHORT)
-    document_number = fields.String(allow_none=True, validate=validate.Length(max=100))
+    title = Line(allow_none=True, validate=SHORT)
+    document_number = Line(allow_none=True, validate=validate.Length(max=100))
     effective_on = fields.Date(allow_none=True)
-    issued_by = fields.String(allow_none=True, validate=SHORT)
+    issued_by = Line(allow_none=True, validate=SHORT)
     applications = fields.List(
         fields.Integer(strict=True, validate=ID), allow_none=True, validate=validate.Length(max=500)
     )
@@ -22,9 +22,9 @@ class ReleaseRequestSchema(StrictSchema):
 class PublishSchema(StrictSchema):
     """What may still be filled in when publishing: the release document's number, date and issuer."""
 
-    document_number = fields.String(allow_none=True, validate=validate.Length(max=100))
+    document_number = Line(allow_none=True, validate=validate.Length(max=100))
     effective_on = fields.Date(allow_none=True)
-    issued_by = fields.String(allow_none=True, validate=SHORT)
+    issued_by = Line(allow_none=True, validate=SHORT)
 
 
 class ClauseOutSchema(OutSchema):

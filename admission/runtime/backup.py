@@ -6,6 +6,7 @@ PostgreSQL: pg_dump / pg_restore (custom format), which must be on the PATH.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -54,11 +55,20 @@ def _run_pg_tool(engine: Engine, tool: str, arguments: list[str]) -> None:
         raise BackupError(f"{tool} 失败：{result.stderr.strip()[:2000]}")
 
 
+def private_file(path: Path | str) -> None:
+    """Create ``path`` (if new) readable by its owner only: a backup or a database is every
+    account's password hash and every unit's correspondence."""
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def backup(engine: Engine, target: Path) -> None:
+    private_file(target)
     if engine.dialect.name == "sqlite":
         _copy_sqlite(sqlite3.connect(_sqlite_path(engine)), sqlite3.connect(str(target)))
         return
     _run_pg_tool(engine, "pg_dump", ["-Fc", "-f", str(target), engine.url.database])
+    os.chmod(target, 0o600)
 
 
 def restore(engine: Engine, source: Path) -> None:

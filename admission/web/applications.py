@@ -68,7 +68,10 @@ def _validated(body: dict, kind: str) -> dict:
 def _handle_form_buttons(form) -> bool:
     """Add or remove a clause row without saving; True when the form should just be shown again."""
     if "add_clause" in request.form:
-        form.clauses.append_entry()
+        if len(form.clauses.entries) >= form.clauses.max_entries:
+            flash(_("最多 %(n)s 个子项", n=form.clauses.max_entries), "error")
+        else:
+            form.clauses.append_entry()
         return True
     if "remove_clause" in request.form:
         index = request.form.get("remove_clause", type=int)

@@ -51,7 +51,17 @@ class ClauseForm(Form):
     remark = StringField(_l("备注"), validators=[Optional(), Length(max=500)])
 
 
-class ApplicationForm(FlaskForm):
+class CheckedForm(FlaskForm):
+    """A form whose text fields must also be text the service can store (admission.core.text)."""
+
+    def validate(self, extra_validators=None) -> bool:
+        from admission.web.input import check_text_fields
+
+        valid = super().validate(extra_validators)
+        return check_text_fields(self) and valid
+
+
+class ApplicationForm(CheckedForm):
     duty_code = SelectField(_l("涉及的清单事项"), choices=[], validate_choice=False)
     cause = SelectField(_l("调整或取消的原因"), choices=CAUSE_CHOICES, default="")
     cause_basis = TextAreaField(_l("所依据的法律法规或文件（法律法规变化、机构改革时必填）"), validators=TEXT)

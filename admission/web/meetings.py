@@ -20,6 +20,7 @@ from admission.meetings.enums import MeetingKind, Outcome
 from admission.meetings.models import Meeting
 from admission.notifications.operations import units_with_role
 from admission.web import blueprint
+from admission.web.input import form_ids
 from catalogue.db import utcnow
 
 
@@ -36,7 +37,7 @@ def _meeting_form(tz) -> dict:
         "kind": form.get("kind") if form.get("kind") in MeetingKind.values() else MeetingKind.PLENARY,
         "scheduled_at": dt.datetime.fromisoformat(form.get("scheduled_at", "")).replace(tzinfo=tz),
         "location": (form.get("location") or "").strip()[:200],
-        "agenda": [int(i) for i in form.getlist("agenda") if i.isdigit()],
+        "agenda": form_ids("agenda", limit=100),
         "topics": topics,
         "attendees": form.getlist("attendees"),
         "observers": form.getlist("observers") + observers,

@@ -15,6 +15,7 @@ from admission.releases import access
 from admission.releases import operations as release_ops
 from admission.releases import queries as cv
 from admission.web import blueprint
+from admission.web.input import form_ids
 from catalogue.models import Release
 from catalogue.releases import latest_release, release_records
 
@@ -31,7 +32,7 @@ def assemble_release():
     session = get_session()
     draft = session.scalars(select(Release).where(Release.published_at.is_(None))).first()
     if request.method == "POST":
-        ids = [int(i) for i in request.form.getlist("applications") if i.isdigit()]
+        ids = form_ids("applications")
         effective = request.form.get("effective_on") or None
         try:
             effective_on = dt.date.fromisoformat(effective) if effective else None

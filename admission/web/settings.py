@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from admission.accounts.operations import set_unit_email
+from admission.accounts.operations import revoke_token_id, set_unit_email, tokens_of
 from admission.core.db import get_session
 from admission.core.i18n import gettext as _
 from admission.errors import DomainError
@@ -25,4 +25,13 @@ def settings():
         else:
             flash(_("已保存"), "success")
             return redirect(url_for("web.settings"), 303)
-    return render_template("web/settings.html", unit=current_user.unit), status
+    tokens = tokens_of(get_session(), current_user)
+    return render_template("web/settings.html", unit=current_user.unit, tokens=tokens), status
+
+
+@blueprint.post("/settings/tokens/<int:token_id>/revoke")
+@login_required
+def revoke_token(token_id: int):
+    revoke_token_id(get_session(), current_user, token_id)
+    flash(_("令牌已吊销"), "success")
+    return redirect(url_for("web.settings"), 303)
