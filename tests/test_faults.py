@@ -97,7 +97,10 @@ def today() -> dt.date:
 
 
 class Server:
-    """``admission serve --no-scheduler`` on a free loopback port, and a small JSON client for it."""
+    """``admission serve --no-scheduler --workers 1`` on a free loopback port, and a small JSON client for it.
+
+    One process: the kill must take down the process that holds the transaction (a pre-fork master
+    killed alone would leave its worker running)."""
 
     def __init__(self, url: str, workdir: Path, *, pause: str | None = None):
         self.url = url
@@ -108,7 +111,7 @@ class Server:
         extra = {"ADMISSION_FAULT_PAUSE": pause, "ADMISSION_FAULT_MARKER": str(self.marker)} if pause else {}
         self.log = open(self.log_path, "wb")  # noqa: SIM115 (closed in stop)
         self.proc = subprocess.Popen(
-            admission_command("serve", "--no-scheduler", "--port", str(self.port)),
+            admission_command("serve", "--no-scheduler", "--workers", "1", "--port", str(self.port)),
             env=process_env(url, **extra),
             stdout=self.log,
             stderr=subprocess.STDOUT,

@@ -185,6 +185,13 @@ def _accounts(api: RecordingApi) -> None:
     api.post(f"/api/v1/notifications/{notices[0]['id']}/read", "nyncj", json={})
     api.post(f"/api/v1/notifications/{notices[0]['id']}/read", "sgz", json={})  # another unit's: 404
     api.post("/api/v1/notifications/999999/read", "sgz", json={})
+    tokens = _json(api.get("/api/v1/me/tokens", "mzj"))
+    api.get("/api/v1/me/tokens", None)  # 401
+    api.call("DELETE", f"/api/v1/me/tokens/{tokens[0]['id']}", "sgz")  # another's: 404
+    second = _json(api.post("/api/v1/auth/token", json={"username": "mzj", "password": DEMO_PASSWORD}))
+    other = [t["id"] for t in _json(api.get("/api/v1/me/tokens", "mzj")) if t["id"] != tokens[0]["id"]]
+    assert second["expires_at"] and other
+    api.call("DELETE", f"/api/v1/me/tokens/{other[0]}", "mzj")
     fresh = RecordingApi(api.app)
     fresh.calls = api.calls
     fresh.call("DELETE", "/api/v1/auth/token", "nyncj")
