@@ -56,6 +56,11 @@ class ReleaseOut(Schema):
     document_number = fields.String(allow_none=True, required=True)
     effective_on = fields.String(allow_none=True, required=True)
     published_at = fields.String(allow_none=True, required=True)
+    issued_by = fields.String(allow_none=True, required=True)
+    source = fields.String(required=True)
+    provenance = fields.String(allow_none=True, required=True)
+    notes = fields.List(fields.String(), required=True)
+    status = fields.String(required=True)
     duties = fields.List(fields.Nested(DutyOut), required=True)
 
 
@@ -63,7 +68,11 @@ class ReleaseSummaryOut(Schema):
     version = fields.Integer(required=True)
     title = fields.String(required=True)
     document_number = fields.String(allow_none=True, required=True)
+    effective_on = fields.String(allow_none=True, required=True)
     published_at = fields.String(required=True)
+    status = fields.String(required=True)
+    source = fields.String(required=True)
+    issued_by = fields.String(allow_none=True, required=True)
     duty_count = fields.Integer(required=True)
     changes = fields.Dict(required=True)
 
@@ -72,7 +81,11 @@ class ChangeOut(Schema):
     change = fields.String(required=True)
     duty_code = fields.String(required=True)
     application_id = fields.Integer(allow_none=True, required=True)
+    reference = fields.String(allow_none=True, required=True)
     fields_ = fields.Dict(data_key="fields", required=True)
+    decision = fields.Dict(allow_none=True, required=True)
+    cause = fields.String(allow_none=True, required=True)
+    cause_basis = fields.String(allow_none=True, required=True)
 
 
 class UserOut(Schema):
@@ -226,7 +239,10 @@ def build_spec() -> dict:
         "/meetings": {"get": _op("联席会议"), "post": _op("召集联席会议", ok="201", body="Meeting")},
         "/meetings/{meeting_id}": {"get": _op("会议详情", params=[_path_int("meeting_id")])},
         "/meetings/{meeting_id}/minutes": {
-            "post": _op("记录会议纪要", body="Minutes", params=[_path_int("meeting_id")])
+            "post": _op("记录会议纪要（每次为新的一版）", body="Minutes", params=[_path_int("meeting_id")])
+        },
+        "/meetings/{meeting_id}/minutes/{version}": {
+            "get": _op("读取某一版会议纪要", params=[_path_int("meeting_id"), _path_int("version")])
         },
         "/notifications": {"get": _op("我的通知")},
         "/notifications/{notification_id}/read": {"post": _op("标记已读", params=[_path_int("notification_id")])},

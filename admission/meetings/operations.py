@@ -131,9 +131,9 @@ def schedule_meeting(session: Session, account: Account, data: dict, *, now: dt.
                  action="schedule_meeting", changes=meeting_dict(meeting), now=now)  # fmt: skip
     when = f"{data['scheduled_at'].astimezone(CST):%Y-%m-%d %H:%M}"
     kind = MeetingKind.chinese(meeting.kind)
-    notify(session, attendee_ids, kind="meeting_scheduled", title=f"联席会议{kind}通知：{when}，{data['location']}",
+    notify(session, attendee_ids, kind="meeting_scheduled", title=f"联席会议通知：{when}，{data['location']}（{kind}）",
            key=f"meeting_scheduled:{meeting.id}")  # fmt: skip
-    notify(session, observer_ids, kind="meeting_scheduled", title=f"请列席联席会议{kind}：{when}，{data['location']}",
+    notify(session, observer_ids, kind="meeting_scheduled", title=f"列席联席会议通知：{when}，{data['location']}（{kind}）",
            key=f"meeting_scheduled:{meeting.id}")  # fmt: skip
     return meeting
 
