@@ -177,7 +177,8 @@ def expire_one_offs(session: Session, now: dt.datetime) -> str:
 
 
 def remind_meetings(session: Session, now: dt.datetime) -> str:
-    """Attendees are reminded the day before a joint meeting (at once if it was scheduled later)."""
+    """Attendees and observer units are reminded the day before a joint meeting (at once if it was
+    scheduled later)."""
     today = _today(now)
     upcoming = session.scalars(
         select(Meeting).where(Meeting.scheduled_at > now, Meeting.scheduled_at < now + dt.timedelta(days=3))
@@ -186,7 +187,8 @@ def remind_meetings(session: Session, now: dt.datetime) -> str:
     for meeting in upcoming:
         if local_today(meeting.scheduled_at, current_app.config["ADMISSION_TIMEZONE"]) - today > dt.timedelta(days=1):
             continue
-        ids = session.scalars(select(Unit.id).where(Unit.code.in_(meeting.attendees))).all()
+        codes = [*meeting.attendees, *(meeting.observers or [])]
+        ids = session.scalars(select(Unit.id).where(Unit.code.in_(codes))).all()
         sent += notify(
             session, ids, kind="meeting_reminder", key=f"meeting_reminder:{meeting.id}",
             title=f"明日联席会议提醒：{local_time(meeting.scheduled_at)}，{meeting.location}",
