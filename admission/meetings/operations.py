@@ -114,9 +114,9 @@ def schedule_meeting(session: Session, account: Account, data: dict, *, now: dt.
                  action="schedule_meeting", changes=MeetingSchema().dump(View(meeting, minutes_versions=[])), now=now)  # fmt: skip
     when = f"{data['scheduled_at'].astimezone(CST):%Y-%m-%d %H:%M}"
     kind = MeetingKind.chinese(meeting.kind)
-    notify(session, attendee_ids, kind="meeting_scheduled", title=f"联席会议{kind}通知：{when}，{data['location']}",
+    notify(session, attendee_ids, kind="meeting_scheduled", title=f"联席会议通知：{when}，{data['location']}（{kind}）",
            key=f"meeting_scheduled:{meeting.id}")  # fmt: skip
-    notify(session, observer_ids, kind="meeting_scheduled", title=f"请列席联席会议{kind}：{when}，{data['location']}",
+    notify(session, observer_ids, kind="meeting_scheduled", title=f"列席联席会议通知：{when}，{data['location']}（{kind}）",
            key=f"meeting_scheduled:{meeting.id}")  # fmt: skip
     return meeting
 
@@ -175,7 +175,8 @@ def record_minutes(session: Session, account: Account, meeting: Meeting, data: d
 
 
 def remind_upcoming(session: Session, now: dt.datetime) -> str:
-    """Attendees are reminded the day before a joint meeting (at once if it was scheduled later)."""
+    """Attendees and observer units are reminded the day before a joint meeting (at once if it was
+    scheduled later)."""
     today = clock.today(now)
     upcoming = session.scalars(
         select(Meeting).where(Meeting.scheduled_at > now, Meeting.scheduled_at < now + dt.timedelta(days=3))
@@ -184,7 +185,8 @@ def remind_upcoming(session: Session, now: dt.datetime) -> str:
     for meeting in upcoming:
         if clock.today(meeting.scheduled_at) - today > dt.timedelta(days=1):
             continue
-        ids = session.scalars(select(Unit.id).where(Unit.code.in_(meeting.attendees))).all()
+        codes = [*meeting.attendees, *(meeting.observers or [])]
+        ids = session.scalars(select(Unit.id).where(Unit.code.in_(codes))).all()
         sent += notify(
             session, ids, kind="meeting_reminder", key=f"meeting_reminder:{meeting.id}",
             title=f"明日联席会议提醒：{local_time(meeting.scheduled_at)}，{meeting.location}",
