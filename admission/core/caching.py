@@ -76,7 +76,7 @@ def forget_on_publish(session: Session) -> None:
 
 # The only query parameters a public view reads. Any other is ignored by the view, so it must not
 # make a new cache entry either: ``?x=<random>`` would otherwise render a 5-second PDF each time.
-KNOWN_PARAMETERS = ("from", "to", "page")
+KNOWN_PARAMETERS = ("from", "to", "page", "on", "q")
 
 
 def cache_key_path() -> str:
