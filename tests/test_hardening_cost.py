@@ -42,7 +42,7 @@ def test_a_published_release_file_is_rendered_once_and_kept(app, client, monkeyp
     app.extensions.pop("admission.response_cache", None)  # another worker, or after a restart
     assert client.get("/releases/1/list.xlsx").get_data() == body
     assert len(renders) == 1
-    assert list((app.instance_path and __import__("pathlib").Path(app.instance_path) / "exports").glob("*.xlsx"))
+    assert list((app.instance_path and __import__("pathlib").Path(app.instance_path) / "exports").glob("*list.xlsx"))
 
 
 def test_a_release_file_answers_304_to_its_etag(client):
@@ -168,3 +168,15 @@ def test_renders_the_cache_did_not_answer_are_limited_per_address(app, client):
     # Another address has its own count; once the answer is cached, it is not counted at all.
     assert client.get("/releases/1/list.csv", environ_base={"REMOTE_ADDR": "198.51.100.1"}).status_code == 200
     assert client.get("/releases/1/list.csv", environ_base={"REMOTE_ADDR": "203.0.113.7"}).status_code == 200
+
+
+def test_a_published_release_notice_pdf_is_rendered_once(app, client, monkeypatch):
+    from admission.rendering import pdf
+
+    renders = []
+    monkeypatch.setattr(pdf, "release_notice", lambda *a: renders.append(a) or b"%PDF-1.7 notice")
+    for _ in range(3):
+        app.extensions.pop("admission.response_cache", None)
+        response = client.get("/releases/1/notice.pdf?utm=x")
+        assert response.status_code == 200 and response.get_data() == b"%PDF-1.7 notice"
+    assert len(renders) == 1

@@ -11,7 +11,7 @@ from admission.core.redirects import local_path
 from admission.core.throttle import rate_limited
 from admission.public import blueprint
 from admission.releases import queries as cv
-from admission.releases.files import release_file
+from admission.releases.files import kept, release_file
 from admission.releases.operations import EXPORT_TYPES
 from catalogue.releases import release_records
 
@@ -88,7 +88,10 @@ def notice_pdf(version: int):
 
     session = get_session()
     release = cv.release_or_404(session, version)
-    data = pdf.release_notice(release, release_records(session, release), cv.change_log(session, release))
+    data = kept(
+        release, "notice.pdf",
+        lambda: pdf.release_notice(release, release_records(session, release), cv.change_log(session, release)),
+    )  # fmt: skip
     response = Response(data, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f"inline; filename=notice-v{version}.pdf"
     return response

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import current_app
@@ -32,17 +33,22 @@ def release_file(session: Session, version: int | None, fmt: str) -> bytes:
     if fmt not in EXPORT_TYPES:
         raise NotFound(f"不支持的导出格式：{fmt}")
     release = find_release(session, version)
+    return kept(release, f"list.{fmt}", lambda: export_release(session, release.version, fmt))
+
+
+def kept(release, name: str, render: Callable[[], bytes]) -> bytes:
+    """``render()`` once for a published release, then the stored bytes; a draft is rendered each time."""
     if release.published_at is None:
-        return export_release(session, release.version, fmt)
+        return render()
     folder = Path(current_app.instance_path) / "exports"
-    path = folder / f"release-{release.version}-r{RENDER_REVISION}.{fmt}"
+    path = folder / f"release-{release.version}-r{RENDER_REVISION}-{name}"
     if path.exists():
         return path.read_bytes()
     # One render per file in this worker, however many visitors ask at once.
-    with _lock((release.version, fmt)):
+    with _lock((release.version, name)):
         if path.exists():
             return path.read_bytes()
-        data = export_release(session, release.version, fmt)
+        data = render()
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=folder, suffix=".part")
         with os.fdopen(handle, "wb") as out:
