@@ -113,17 +113,33 @@ class World:
 
         ids["review"] = self.create(factories.admission())
         api.action(ids["review"], "submit", "nyncj")
-        api.action(ids["review"], "start_preliminary_review", "bb", reviewers=["zzb", "mzj"])
+        api.action(
+            ids["review"],
+            "start_preliminary_review",
+            "bb",
+            exclusion_reason="其余成员单位职责与本事项无关",
+            reviewers=["zzb", "mzj"],
+        )
 
         ids["reviewed"] = self.create(factories.admission())
         api.action(ids["reviewed"], "submit", "nyncj")
-        api.action(ids["reviewed"], "start_preliminary_review", "bb", reviewers=["zzb"])
+        api.action(
+            ids["reviewed"],
+            "start_preliminary_review",
+            "bb",
+            exclusion_reason="其余成员单位职责与本事项无关",
+            reviewers=["zzb"],
+        )
         api.action(ids["reviewed"], "review", "zzb", opinion="agree")
 
         ids["consult"] = self.create(factories.admission())
         for action, user, body in (
             ("submit", "nyncj", {}),
-            ("start_preliminary_review", "bb", {"reviewers": ["zzb"]}),
+            (
+                "start_preliminary_review",
+                "bb",
+                {"exclusion_reason": "其余成员单位职责与本事项无关", "reviewers": ["zzb"]},
+            ),
             ("review", "zzb", {"opinion": "agree"}),
             ("open_consultation", "bb", {}),
         ):
@@ -131,13 +147,23 @@ class World:
 
         ids["oneoff_reviewed"] = self.create(factories.one_off())
         api.action(ids["oneoff_reviewed"], "submit", "nyncj")
-        api.action(ids["oneoff_reviewed"], "start_preliminary_review", "bb", reviewers=["zzb"])
+        api.action(
+            ids["oneoff_reviewed"],
+            "start_preliminary_review",
+            "bb",
+            exclusion_reason="其余成员单位职责与本事项无关",
+            reviewers=["zzb"],
+        )
         api.action(ids["oneoff_reviewed"], "review", "zzb", opinion="agree")
 
         ids["county"] = self.create(factories.one_off())
         for action, user, body in (
             ("submit", "nyncj", {}),
-            ("start_preliminary_review", "bb", {"reviewers": ["zzb"]}),
+            (
+                "start_preliminary_review",
+                "bb",
+                {"exclusion_reason": "其余成员单位职责与本事项无关", "reviewers": ["zzb"]},
+            ),
             ("review", "zzb", {"opinion": "agree"}),
             ("forward", "bb", {}),
         ):
@@ -146,7 +172,13 @@ class World:
         # An approved admission in a draft release (consultation closes once its due date has passed).
         approved = self.create(factories.admission())
         api.action(approved, "submit", "nyncj")
-        api.action(approved, "start_preliminary_review", "bb", reviewers=["zzb"])
+        api.action(
+            approved,
+            "start_preliminary_review",
+            "bb",
+            exclusion_reason="其余成员单位职责与本事项无关",
+            reviewers=["zzb"],
+        )
         api.action(approved, "review", "zzb", opinion="agree")
         api.action(approved, "open_consultation", "bb", due=TODAY.isoformat())
         with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=1), tick=True):
@@ -926,7 +958,9 @@ def test_second_draft_release_and_republishing_are_409(world):
 def _draft_release_and_notification(api) -> tuple[int, int]:
     app_id = api.post("/api/v1/applications", "nyncj", json=factories.admission()).get_json()["id"]
     api.action(app_id, "submit", "nyncj")
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["zzb"])
+    api.action(
+        app_id, "start_preliminary_review", "bb", exclusion_reason="其余成员单位职责与本事项无关", reviewers=["zzb"]
+    )
     api.action(app_id, "review", "zzb", opinion="agree")
     api.action(app_id, "open_consultation", "bb", due=TODAY.isoformat())
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=1), tick=True):

@@ -277,13 +277,20 @@ def approve_admission(server: Server, tokens: dict[str, str], communities, relay
     created = server.ok("POST", "/api/v1/applications", tokens["nyncj"], community_admission(), expect=201)
     app_id = created["id"]
     act(app_id, "submit", "nyncj")
-    act(app_id, "start_preliminary_review", "bb", reviewers=["zzb", "mzj"], due=today().isoformat())
+    act(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["zzb", "mzj"],
+        due=today().isoformat(),
+    )
     for unit in ("zzb", "mzj"):
         act(app_id, "review", unit, opinion="agree", comment="同意")
     opened = act(app_id, "open_consultation", "bb", due=today().isoformat())
     assert opened["consultation"]["in_scope"] == len(communities)
     for code in communities:
-        act(app_id, "reply", code, opinion="agree", comment="同意承接")
+        act(app_id, "reply", code, capacity="able", decided_by="two_committees", opinion="agree", comment="同意承接")
     for code in relays:
         act(app_id, "township_feedback", code, summary="所辖社区同意")
     assert act(app_id, "close_consultation", "bb", comment="征求意见结束")["state"] == "re_review"

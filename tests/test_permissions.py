@@ -116,7 +116,14 @@ def _submitted(api, applicant: str = "gaj") -> int:
 
 def _in_consultation(api) -> int:
     app_id = _submitted(api)
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["jwjw"], due=_today().isoformat())
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["jwjw"],
+        due=_today().isoformat(),
+    )
     api.action(app_id, "review", "jwjw", opinion="agree")
     opened = api.action(app_id, "open_consultation", "bb", due=_today().isoformat())
     assert opened["state"] == "consultation" and opened["consultation"]["scope"] == "villages"
@@ -178,7 +185,14 @@ def test_every_action_is_refused_to_every_role_not_named_for_it(api):
     assert api.action(app_id, "submit", "gaj")["state"] == "submitted"
 
     check_state(api, app_id, "submitted", SEES["submitted"])
-    started = api.action(app_id, "start_preliminary_review", "bb", reviewers=["jwjw"], due=_today().isoformat())
+    started = api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["jwjw"],
+        due=_today().isoformat(),
+    )
     assert started["state"] == "preliminary_review" and [r["unit"] for r in started["reviews"]] == ["jwjw"]
 
     check_state(api, app_id, "preliminary_review", SEES["preliminary_review"])
@@ -187,7 +201,9 @@ def test_every_action_is_refused_to_every_role_not_named_for_it(api):
     assert api.action(app_id, "open_consultation", "bb", due=_today().isoformat())["state"] == "consultation"
 
     check_state(api, app_id, "consultation", SEES["consultation"])
-    replied = api.action(app_id, "reply", "sgz-dyz", opinion="agree", comment="同意承接")
+    replied = api.action(
+        app_id, "reply", "sgz-dyz", capacity="able", decided_by="two_committees", opinion="agree", comment="同意承接"
+    )
     assert replied["consultation"]["replied"] == 1
     fed_back = api.action(app_id, "township_feedback", "sgz", summary="三管镇所辖村原则同意")
     assert fed_back["consultation"]["feedback_received"] == 1
@@ -214,12 +230,26 @@ def test_withdraw_return_and_reject_succeed_for_their_named_role(api):
     assert api.action(withdrawn_id, "withdraw", "gaj", comment="不再需要")["state"] == "withdrawn"
 
     app_id = _submitted(api)
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["jwjw"], due=_today().isoformat())
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["jwjw"],
+        due=_today().isoformat(),
+    )
     assert api.action(app_id, "return", "bb", comment="请补充经费测算依据")["state"] == "returned"
     # Returned: the reviewer of the first round still sees it; submit and withdraw are the applicant's.
     check_state(api, app_id, "returned", OVERSIGHT | {"applicant", "member_unit"})
     assert api.action(app_id, "submit", "gaj")["state"] == "submitted"
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["jwjw"], due=_today().isoformat())
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["jwjw"],
+        due=_today().isoformat(),
+    )
     assert api.action(app_id, "reject", "bb", comment="不符合准入条件")["state"] == "rejected"
     assert api.get(_url(app_id), "gaj").get_json()["state"] == "rejected"
 
@@ -276,7 +306,14 @@ def test_secretariat_and_lead_unit_see_everything(api):
 
 def test_member_unit_sees_what_is_assigned_and_writes_only_its_own_opinion(api):
     app_id = _submitted(api)
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["jwjw", "czj"], due=_today().isoformat())
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["jwjw", "czj"],
+        due=_today().isoformat(),
+    )
 
     # An unassigned member unit may not know it exists.
     for unassigned in ("zfb", "sjj"):
@@ -295,7 +332,14 @@ def test_member_unit_sees_what_is_assigned_and_writes_only_its_own_opinion(api):
     # A unit assigned in an earlier round still sees the application, but may not review this round.
     api.action(app_id, "return", "bb", comment="请说明经费来源")
     api.action(app_id, "submit", "gaj")
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["czj"], due=_today().isoformat())
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["czj"],
+        due=_today().isoformat(),
+    )
     assert api.get(_url(app_id), "jwjw").get_json()["allowed_actions"] == []
     refused = api.post(_url(app_id, "review"), "jwjw", json={"opinion": "agree"})
     assert refused.status_code == 403 and _error_code(refused) == "forbidden"
@@ -322,8 +366,12 @@ def test_village_replies_only_for_itself_and_sees_only_what_it_was_consulted_on(
         # A village sees the overall counts, neither the reviews nor per-township progress.
         assert seen["reviews"] == [] and seen["consultation"]["per_township"] == []
 
-    api.action(app_id, "reply", "sgz-dyz", opinion="agree", comment="同意")
-    again = api.action(app_id, "reply", "sgz-dyz", opinion="disagree", comment="人手不足")
+    api.action(
+        app_id, "reply", "sgz-dyz", capacity="able", decided_by="two_committees", opinion="agree", comment="同意"
+    )
+    again = api.action(
+        app_id, "reply", "sgz-dyz", capacity="able", decided_by="two_committees", opinion="disagree", comment="人手不足"
+    )
     assert again["consultation"]["replied"] == 1 and again["consultation"]["disagree"] == 1
     # Its reply is its own: Sanguan has one reply among its ten villages, the other townships none.
     progress = {t["township"]: t for t in api.get(_url(app_id), "bb").get_json()["consultation"]["per_township"]}
@@ -362,7 +410,14 @@ def test_only_units_consulted_in_this_round_reply_or_feed_back(api):
     assert created.status_code == 201, created.get_json()
     app_id = created.get_json()["id"]
     api.action(app_id, "submit", "sgz")
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["jwjw"], due=_today().isoformat())
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["jwjw"],
+        due=_today().isoformat(),
+    )
     api.action(app_id, "review", "jwjw", opinion="agree")
     api.action(app_id, "open_consultation", "bb", due=_today().isoformat(), scope="communities")
 
@@ -371,13 +426,20 @@ def test_only_units_consulted_in_this_round_reply_or_feed_back(api):
     refused = api.post(_url(app_id, "township_feedback"), "sgz", json={"summary": "三管镇无社区"})
     assert refused.status_code == 403 and _error_code(refused) == "forbidden"
     assert api.post(_url(app_id, "reply"), "sgz-dyz", json={"opinion": "agree"}).status_code == 404
-    api.action(app_id, "reply", "sqzg-cd", opinion="agree")
+    api.action(app_id, "reply", "sqzg-cd", capacity="able", decided_by="two_committees", opinion="agree")
     api.action(app_id, "township_feedback", "sqzg", summary="社区原则同意")
 
     # Round 2 consults villages only: the community and the agency of round 1 still see it, but may not answer.
     api.action(app_id, "return", "bb", comment="请按社区意见修改")
     api.action(app_id, "submit", "sgz")
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["jwjw"], due=_today().isoformat())
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["jwjw"],
+        due=_today().isoformat(),
+    )
     api.action(app_id, "review", "jwjw", opinion="agree")
     api.action(app_id, "open_consultation", "bb", due=_today().isoformat(), scope="villages")
     for unit, action, payload in (
@@ -389,7 +451,12 @@ def test_only_units_consulted_in_this_round_reply_or_feed_back(api):
         assert refused.status_code == 403 and _error_code(refused) == "forbidden", (unit, refused.get_json())
     fed_back = api.action(app_id, "township_feedback", "sgz", summary="三管镇所辖村原则同意")
     assert fed_back["consultation"]["feedback_received"] == 1
-    assert api.action(app_id, "reply", "sgz-dyz", opinion="agree")["consultation"]["replied"] == 1
+    assert (
+        api.action(app_id, "reply", "sgz-dyz", capacity="able", decided_by="two_committees", opinion="agree")[
+            "consultation"
+        ]["replied"]
+        == 1
+    )
 
 
 # ----------------------------------------------------------------------------- public, tokens

@@ -176,8 +176,24 @@ def test_history_shows_a_village_only_its_own_reply_and_no_review_comments(api):
     app = file_and_submit(api, factories.admission())
     through_review(api, app["id"], reviewers=("zzb",))
     api.action(app["id"], "open_consultation", "bb")
-    api.action(app["id"], "reply", "sgz-dyz", opinion="agree", comment="东姚庄同意")
-    api.action(app["id"], "reply", "sgz-sg", opinion="disagree", comment="三管村不同意")
+    api.action(
+        app["id"],
+        "reply",
+        "sgz-dyz",
+        capacity="able",
+        decided_by="two_committees",
+        opinion="agree",
+        comment="东姚庄同意",
+    )
+    api.action(
+        app["id"],
+        "reply",
+        "sgz-sg",
+        capacity="able",
+        decided_by="two_committees",
+        opinion="disagree",
+        comment="三管村不同意",
+    )
 
     def replies(as_):
         events = api.get(f"/api/v1/applications/{app['id']}/history", as_).get_json()

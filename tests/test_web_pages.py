@@ -58,15 +58,32 @@ def titled(title: str, content: str | None = None, **changes) -> dict:
 
 
 def reviewed(api, app_id, reviewers=("zzb",), due: dt.date | None = None, answer=None):
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=list(reviewers), due=(due or today()).isoformat())
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=list(reviewers),
+        due=(due or today()).isoformat(),
+    )
     for unit in answer if answer is not None else reviewers:
         api.action(app_id, "review", unit, opinion="agree", comment=f"{unit}同意")
 
 
 def consulted(api, app_id, close=True):
     api.action(app_id, "open_consultation", "bb", due=today().isoformat())
-    api.action(app_id, "reply", "sgz-dyz", opinion="agree", comment="同意承接")
-    api.action(app_id, "reply", "sgz-sg", opinion="agree_with_conditions", comment="需配发工具")
+    api.action(
+        app_id, "reply", "sgz-dyz", capacity="able", decided_by="two_committees", opinion="agree", comment="同意承接"
+    )
+    api.action(
+        app_id,
+        "reply",
+        "sgz-sg",
+        capacity="able",
+        decided_by="two_committees",
+        opinion="agree_with_conditions",
+        comment="需配发工具",
+    )
     api.action(app_id, "township_feedback", "sgz", summary="三管镇所辖村原则同意")
     if close:
         with later(1):
@@ -105,7 +122,15 @@ def county(make_module_app, fast_password_hashing):
     ids["consultation"] = submitted(api, titled(TITLES["consultation"], CONSULTATION_CONTENT))
     reviewed(api, ids["consultation"])
     api.action(ids["consultation"], "open_consultation", "bb", due=(today() + dt.timedelta(days=5)).isoformat())
-    api.action(ids["consultation"], "reply", "sgz-dyz", opinion="agree", comment="同意承接")
+    api.action(
+        ids["consultation"],
+        "reply",
+        "sgz-dyz",
+        capacity="able",
+        decided_by="two_committees",
+        opinion="agree",
+        comment="同意承接",
+    )
 
     rid = ids["re_review"] = submitted(api, titled(TITLES["re_review"]))
     reviewed(api, rid)

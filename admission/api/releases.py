@@ -22,7 +22,10 @@ def _draft_document(session, release) -> dict:
     return release_document(release, release_records(session, release)) | {
         "state": "published" if release.is_published else "draft",
         "changes": [
-            {k: c[k] for k in ("change", "duty_code", "application_id", "fields", "title")}
+            {
+                k: c[k]
+                for k in ("change", "duty_code", "application_id", "fields", "title", "consultation", "objections")
+            }
             for c in cv.change_log(session, release)
         ],
     }

@@ -6,7 +6,7 @@ import datetime as dt
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from admission.applications.enums import FundingPer, Opinion
+from admission.applications.enums import Capacity, DecidedBy, FundingPer, ObjectionResponse, Opinion
 from admission.applications.models import KINDS
 from catalogue.records import APPLIES_TO
 
@@ -101,6 +101,7 @@ class CommentSchema(StrictSchema):
 
 class StartReviewSchema(StrictSchema):
     reviewers = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(max=200))
+    exclusion_reason = fields.String(allow_none=True, validate=TEXT)
     due = fields.Date(allow_none=True)
     comment = fields.String(allow_none=True, validate=TEXT)
 
@@ -108,6 +109,34 @@ class StartReviewSchema(StrictSchema):
 class OpinionSchema(StrictSchema):
     opinion = fields.String(required=True, validate=validate.OneOf(OPINIONS))
     comment = fields.String(allow_none=True, validate=TEXT)
+
+
+class ReplySchema(OpinionSchema):
+    capacity = fields.String(
+        required=True,
+        validate=validate.OneOf(Capacity.values(), error="应为能够承接、需支持后承接或无法承接"),
+        error_messages={"required": "请选择承接能力", "null": "请选择承接能力"},
+    )
+    decided_by = fields.String(
+        required=True,
+        validate=validate.OneOf(DecidedBy.values(), error="应为村两委会议、村民代表会议或村民会议"),
+        error_messages={"required": "请选择研究决定的会议", "null": "请选择研究决定的会议"},
+    )
+    decided_on = fields.Date(allow_none=True)
+
+
+class ObjectionAnswerSchema(StrictSchema):
+    subject = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    response = fields.String(
+        required=True, validate=validate.OneOf(ObjectionResponse.values(), error="应为采纳、部分采纳或不予采纳")
+    )
+    text = fields.String(required=True, validate=TEXT, error_messages={"required": "请写明理由"})
+
+
+class RespondSchema(StrictSchema):
+    responses = fields.List(
+        fields.Nested(ObjectionAnswerSchema), required=True, validate=validate.Length(min=1, max=500)
+    )
 
 
 class OpenConsultationSchema(StrictSchema):
@@ -145,7 +174,9 @@ ACTION_SCHEMAS = {
     "start_preliminary_review": StartReviewSchema,
     "review": OpinionSchema,
     "open_consultation": OpenConsultationSchema,
-    "reply": OpinionSchema,
+    "reply": ReplySchema,
+    "remind_villages": CommentSchema,
+    "respond_to_objections": RespondSchema,
     "township_feedback": FeedbackSchema,
     "close_consultation": CommentSchema,
     "forward": ForwardSchema,

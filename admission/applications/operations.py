@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Account
-from admission.applications import access, stage_actions
+from admission.applications import access, objections, stage_actions
 from admission.applications.models import KIND_PREFIX, Application, ReferenceCounter
 from admission.applications.screening import banned_fields_from_config, blocking, screen
 from admission.applications.shared import actor_of, listed_duties, listed_duty, move_as, today
@@ -232,6 +232,8 @@ ACTIONS = {
     "open_consultation": stage_actions.open_consultation,
     "reply": stage_actions.reply,
     "township_feedback": stage_actions.township_feedback,
+    "remind_villages": stage_actions.remind_villages,
+    "respond_to_objections": objections.respond_to_objections,
     "close_consultation": stage_actions.close_consultation,
     "forward": forward,
     "return": return_,
@@ -283,6 +285,9 @@ GUARDS = {
     "screening": _screening_passes,
     "reviews_concluded": stage_actions.reviews_concluded,
     "consultation_concluded": stage_actions.consultation_concluded,
+    "review_passed": objections.review_passed,
+    "villages_accept": objections.villages_accept,
+    "objections_answered": objections.objections_answered,
 }
 
 

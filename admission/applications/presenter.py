@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Account
-from admission.applications import access, stages
+from admission.applications import access, objections, stages
 from admission.applications.models import Application
 from admission.applications.workflow import STATE_LABELS, transitions_for
 from catalogue.records import duty_applies_to, duty_role
@@ -34,7 +34,21 @@ def consultation_for(session: Session, account: Account | None, application: App
     if account is not None and not access.sees_whole_procedure(session, account, application):
         own = account.unit.code
         consultation["per_township"] = [t for t in consultation["per_township"] if t["township"] == own]
+    if account is not None and account.has_role("township"):
+        # A township reads each of its own villages' replies with their text.
+        for township in consultation["per_township"]:
+            if township["township"] == account.unit.code:
+                township["replies"] = stages.village_replies(session, application, account.unit_id)
     return consultation
+
+
+def objections_for(session: Session, account: Account | None, application: Application, **kw) -> list[dict]:
+    """The objections and their answers, for those who see the whole procedure."""
+    if not access.sees_reviews(session, account, application):
+        return []
+    return [
+        {k: v for k, v in o.items() if k != "subject_id"} for o in objections.objections(session, application, **kw)
+    ]
 
 
 def summary(application: Application) -> dict:
@@ -90,6 +104,7 @@ def present(session: Session, account: Account | None, application: Application)
         "findings": application.findings or [],
         "reviews": reviews,
         "consultation": consultation,
+        "objections": objections_for(session, account, application),
         "deadlines": {"review": _date(application.review_due), "consultation": _date(application.consultation_due)},
         "decision": {
             "decided_on": _date(application.decided_on),

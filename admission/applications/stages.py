@@ -174,3 +174,23 @@ def consultation_progress(session: Session, application: Application) -> dict:
         "due": application.consultation_due,
         "per_township": townships,
     }
+
+
+def village_replies(session: Session, application: Application, township_id: int) -> list[dict]:
+    """One township's villages' requests in the current round, with what each replied."""
+    request = ConsultationRequest
+    rows = session.execute(
+        select(Unit.code, Unit.name, request.status, request.opinion, request.comment, request.capacity,
+               request.decided_by, request.decided_on, request.due)
+        .join(Unit, Unit.id == request.village_id)
+        .where(request.application_id == application.id, request.round == application.round,
+               request.township_id == township_id)
+        .order_by(Unit.code)
+    ).all()  # fmt: skip
+    return [
+        {"village": r.code, "name": r.name, "status": r.status, "opinion": r.opinion, "comment": r.comment,
+         "capacity": r.capacity, "decided_by": r.decided_by,
+         "decided_on": r.decided_on.isoformat() if r.decided_on else None,
+         "due": r.due.isoformat() if r.due else None}
+        for r in rows
+    ]  # fmt: skip
