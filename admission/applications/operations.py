@@ -18,12 +18,14 @@ from admission.accounts.models import Account
 from admission.applications import access, objections, stage_actions
 from admission.applications.models import KIND_PREFIX, Application, ReferenceCounter
 from admission.applications.screening import banned_fields_from_config, blocking, screen
+from admission.applications.screening.terms import special_patterns_from_config
 from admission.applications.shared import actor_of, listed_duties, listed_duty, move_as, today
 from admission.applications.workflow import find_transition
 from admission.core import audit
 from admission.errors import Conflict, Forbidden, Invalid, NotFound
 from admission.meetings.models import Meeting
 from admission.notifications.operations import application_title, notify, units_with_role
+from catalogue.db import utcnow
 from catalogue.records import RecordError, normalise_duty
 
 # Re-exported: callers look the listed duties up here.
@@ -156,7 +158,20 @@ def _next_reference(session: Session, kind: str, year: int) -> str:
 
 def screening_findings(session: Session, application: Application) -> list:
     banned = banned_fields_from_config(current_app.config.get("BANNED_FIELDS"))
-    return screen(application.body(), listed=listed_duties(session), banned_fields=banned)
+    terms = current_app.config.get("SCREENING_TERMS") or {}
+    earlier = []
+    if application.kind == "one_off":
+        earlier = [
+            {"proposed": a.proposed, "decided_on": a.decided_on, "reference": a.reference, "id": a.id}
+            for a in session.scalars(
+                select(Application).where(Application.kind == "one_off", Application.applicant_id == application.applicant_id,
+                                          Application.id != application.id, Application.decided_on.is_not(None),
+                                          Application.state.in_(("approved", "published")))
+            )
+        ]  # fmt: skip
+    return screen(application.body(), listed=listed_duties(session), banned_fields=banned,
+                  special_patterns=special_patterns_from_config(terms.get("special")), earlier_one_offs=earlier,
+                  today=today(utcnow()))  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- actions
