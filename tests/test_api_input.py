@@ -24,6 +24,7 @@ from admission.api.schemas import ACTION_SCHEMAS
 from admission.core.db import get_engine
 from tests.support import factories
 from tests.support.api import Api
+from tests.support.procedure import DECIDED
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -285,7 +286,7 @@ VALID = {
     "start_preliminary_review": {"reviewers": ["zzb"], "due": TODAY.isoformat()},
     "review": {"opinion": "agree", "comment": "同意"},
     "open_consultation": {"scope": "villages"},
-    "reply": {"opinion": "agree"},
+    "reply": {"opinion": "agree", **DECIDED},
     "township_feedback": {"summary": "原则同意"},
     "close_consultation": {},
     "forward": {"comment": "报审"},

@@ -25,7 +25,7 @@ from tests.support import factories
 from tests.support.procedure import at, clock, file_and_submit, in_review
 
 # Cheap password hashes for the demo county's logins (see conftest).
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+pytestmark = pytest.mark.usefixtures("fast_password_hashing", "small_review_rounds")
 
 BB = "bianban@linyi.example"
 MZJ = "minzheng@linyi.example"

@@ -243,3 +243,14 @@ def test_a_duty_its_reviewer_and_villages_rejected_cannot_be_forwarded(api):
     refused = _post(api, app_id, "forward", "bb")
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "villages_object"
     assert api.action(app_id, "return", "bb", comment="请重新研究")["state"] == "returned"
+
+
+def test_a_consulted_village_is_reminded_before_its_due_date(api, demo_app):
+    from tests.support.procedure import at, in_consultation, run
+
+    start = at(dt.date(2026, 12, 1))
+    app_id = in_consultation(api, start, dt.date(2026, 12, 10))
+    api.action(app_id, "reply", COMMUNITIES[0], opinion="agree", **DECIDED)
+    run(demo_app, at(dt.date(2026, 12, 7)))  # three working days before the due date
+    reminded = _notices(demo_app, "reminder", app_id)
+    assert set(COMMUNITIES[1:]) <= reminded and COMMUNITIES[0] not in reminded

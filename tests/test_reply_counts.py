@@ -131,7 +131,9 @@ def test_villages_of_one_township_replying_at_once_are_all_counted(api, demo_app
     def reply(code):
         barrier.wait()
         response = clients[code].post(
-            f"/api/v1/applications/{app_id}/actions/reply", code, json={"opinion": "disagree", "comment": "同时答复"}
+            f"/api/v1/applications/{app_id}/actions/reply",
+            code,
+            json={"opinion": "disagree", "comment": "同时答复", "capacity": "unable", "decided_by": "assembly"},
         )
         statuses[code] = response.status_code
 

@@ -24,7 +24,7 @@ from tests.support import factories
 from tests.support.procedure import COMMUNITIES, at, clock, file_and_submit, get, in_consultation, in_review, run
 
 # The demo county's API client logs in dozens of units: cheap password hashes (see conftest).
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+pytestmark = pytest.mark.usefixtures("fast_password_hashing", "small_review_rounds")
 
 
 def notices(app, kind: str | None = None) -> list:

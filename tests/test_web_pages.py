@@ -30,7 +30,7 @@ from tests.support.html import (
     post_rendered,
     signed_in,
 )
-from tests.support.procedure import create, submitted
+from tests.support.procedure import DECIDED, create, submitted
 
 # These tests log in dozens of times: cheap password hashes for the module (see conftest).
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -441,7 +441,7 @@ def test_every_form_rejects_a_missing_csrf_token(demo_app):
     bodies = {
         "start_preliminary_review": {"reviewers": "zzb"},
         "review": {"opinion": "agree"},
-        "reply": {"opinion": "agree"},
+        "reply": {"opinion": "agree", **DECIDED},
         "township_feedback": {"summary": "同意"},
         "return": {"comment": "理由"},
         "reject": {"comment": "理由"},

@@ -27,7 +27,7 @@ def start_preliminary_review(session, account, application, body, now):
         .order_by(Unit.id)
     )}  # fmt: skip
     eligible = {code: uid for code, uid in member_ids.items() if uid != application.applicant_id}
-    if not codes:
+    if codes is None:
         codes = list(eligible)
     codes = list(dict.fromkeys(codes))
     if application.applicant.code in codes:

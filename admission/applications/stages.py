@@ -124,18 +124,19 @@ def mark_overdue(session: Session, model, application: Application) -> int:
 
 
 def own_answer(session: Session, account, application: Application, actions) -> dict | None:
-    """The viewer's current opinion and comment, to start the review or reply form from."""
+    """The viewer's current answer, to start the review or reply form from."""
     for action, model, column in (
         ("review", Review, Review.unit_id),
         ("reply", ConsultationRequest, ConsultationRequest.village_id),
     ):
         if action in actions:
+            extra = (model.capacity, model.decided_by, model.decided_on) if model is ConsultationRequest else ()
             row = session.execute(
-                select(model.opinion, model.comment)
+                select(model.opinion, model.comment, *extra)
                 .where(model.application_id == application.id, model.round == application.round,
                        column == account.unit_id)
             ).first()  # fmt: skip
-            return {"opinion": row.opinion, "comment": row.comment} if row else None
+            return dict(row._mapping) if row else None
     return None
 
 

@@ -138,7 +138,9 @@ def run(app, when: dt.datetime) -> list[str]:
     return report
 
 
-def in_review(api, when: dt.datetime, due: dt.date | None, reviewers=REVIEWERS, body=None) -> int:
+def in_review(api, when: dt.datetime, due: dt.date | None, reviewers=("zzb", "mzj"), body=None) -> int:
+    """Two reviewers by default: modules following single deadlines set ADMISSION_MIN_REVIEWERS (see
+    ``small_review_rounds``); the size of a round is tested in test_gate_rules.py."""
     with clock(when):
         application_id = file_and_submit(api, body or factories.admission())["id"]
         extra = {"due": due.isoformat()} if due else {}
@@ -154,7 +156,7 @@ def community_admission() -> dict:
 
 def in_consultation(api, when: dt.datetime, due: dt.date) -> int:
     """An admission whose consultation (10 communities, townships ysz and sqzg) is open until ``due``."""
-    application_id = in_review(api, when, when.date(), body=community_admission())
+    application_id = in_review(api, when, when.date(), reviewers=REVIEWERS, body=community_admission())
     with clock(when):
         for unit in REVIEWERS:
             api.action(application_id, "review", unit, opinion="agree")
