@@ -196,7 +196,7 @@ def county(demo):
         "start_preliminary_review",
         "bb",
         exclusion_reason="其余成员单位职责与本事项无关",
-        reviewers=["zzb", "mzj"],
+        reviewers=["zzb", "mzj", "czj"],
     )
     api.action(review, "review", "zzb", opinion="agree_with_conditions", comment="同意")
     consultation = submitted(factories.admission())
@@ -205,9 +205,10 @@ def county(demo):
         "start_preliminary_review",
         "bb",
         exclusion_reason="其余成员单位职责与本事项无关",
-        reviewers=["zzb"],
+        reviewers=["zzb", "mzj", "czj"],
     )
-    api.action(consultation, "review", "zzb", opinion="agree")
+    for unit in ("zzb", "mzj", "czj"):
+        api.action(consultation, "review", unit, opinion="agree")
     api.action(consultation, "open_consultation", "bb")
     api.action(
         consultation,
@@ -224,9 +225,10 @@ def county(demo):
         "start_preliminary_review",
         "bb",
         exclusion_reason="其余成员单位职责与本事项无关",
-        reviewers=["zzb"],
+        reviewers=["zzb", "mzj", "czj"],
     )
-    api.action(county_review, "review", "zzb", opinion="agree")
+    for unit in ("zzb", "mzj", "czj"):
+        api.action(county_review, "review", unit, opinion="agree")
     api.action(county_review, "forward", "bb", comment="一事一批")
     return demo
 
