@@ -42,7 +42,8 @@ def release(version: int):
 def release_changes(version: int):
     session = get_session()
     changes = cv.change_log(session, cv.release_or_404(session, version))
-    return jsonify([{k: c[k] for k in ("change", "duty_code", "application_id", "fields")} for c in changes])
+    keys = ("change", "duty_code", "application_id", "fields", "consultation", "objections")
+    return jsonify([{k: c[k] for k in keys} for c in changes])
 
 
 @blueprint.get("/catalogue/diff")
