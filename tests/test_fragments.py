@@ -33,7 +33,15 @@ def test_the_board_shows_each_change_at_once(api, demo_app):
         api.action(app_id, "reply", COMMUNITIES[0], capacity="able", decided_by="two_committees", opinion="agree")
         assert "村（社区）答复 1/10" in consultation_card(bb)
         # Another worker (another app object on the same database) sees the same.
-        api.action(app_id, "reply", COMMUNITIES[1], capacity="able", decided_by="two_committees", opinion="disagree")
+        api.action(
+            app_id,
+            "reply",
+            COMMUNITIES[1],
+            capacity="able",
+            decided_by="two_committees",
+            opinion="disagree",
+            comment="无力承担",
+        )
         assert "村（社区）答复 2/10" in consultation_card(bb)
 
 

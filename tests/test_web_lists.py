@@ -76,8 +76,9 @@ def test_an_application_page_shows_its_latest_events_and_the_whole_record_a_page
     app_id = submitted(api, factories.admission())
     for comment in ("一", "二"):
         api.action(
-            app_id, "start_preliminary_review", "bb", exclusion_reason="其余成员单位职责与本事项无关", reviewers=["zzb"]
-        )
+            app_id, "start_preliminary_review", "bb", exclusion_reason="其余成员单位职责与本事项无关",
+            reviewers=["zzb", "mzj", "czj"],
+        )  # fmt: skip
         api.action(app_id, "return", "bb", comment=f"第{comment}次退回")
         api.action(app_id, "submit", "nyncj")
     everything = api.get(f"/api/v1/applications/{app_id}/history", "bb").get_json()
@@ -100,9 +101,11 @@ def test_a_wide_consultation_shows_the_townships_furthest_behind(demo_app, small
     api = Api(demo_app)
     app_id = submitted(api, community_admission())
     api.action(
-        app_id, "start_preliminary_review", "bb", exclusion_reason="其余成员单位职责与本事项无关", reviewers=["zzb"]
-    )
-    api.action(app_id, "review", "zzb", opinion="agree")
+        app_id, "start_preliminary_review", "bb", exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["zzb", "mzj", "czj"],
+    )  # fmt: skip
+    for unit in ("zzb", "mzj", "czj"):
+        api.action(app_id, "review", unit, opinion="agree")
     api.action(app_id, "open_consultation", "bb")
     # Both communities of 猗氏镇 reply; none of the county agency's eight.
     for code in COMMUNITIES[:2]:
