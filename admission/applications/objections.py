@@ -60,12 +60,25 @@ def review_passed(session: Session, application: Application, now) -> None:
 # ----------------------------------------------------------------------------- the consultation's counts
 
 
-def consultation_counts(session: Session, application: Application, round_: int | None = None) -> dict[str, int]:
-    """What the consulted villages and communities said: API.md's release change log counts."""
+def _current_round(model, ids):
+    """Rows of ``model`` in the current round of each of the applications ``ids``."""
+    return (
+        select(model).join(Application, (Application.id == model.application_id) & (Application.round == model.round))
+        .where(Application.id.in_(list(ids)))
+    )  # fmt: skip
+
+
+COUNT_NAMES = ("consulted", "agreed", "conditions", "disagreed", "unable", "no_reply", "objecting")
+
+
+def consultation_counts_of(session: Session, ids) -> dict[int, dict[str, int]]:
+    """What the consulted villages and communities said, per application (API.md's change log counts),
+    in one query however many applications a release carries."""
     request = ConsultationRequest
     answered = request.status == "answered"
-    row = session.execute(
-        select(
+    rows = session.execute(
+        _current_round(request, ids).with_only_columns(
+            request.application_id,
             func.count(),
             func.sum(case((answered & (request.opinion == Opinion.AGREE), 1), else_=0)),
             func.sum(case((answered & (request.opinion == Opinion.AGREE_WITH_CONDITIONS), 1), else_=0)),
@@ -75,11 +88,16 @@ def consultation_counts(session: Session, application: Application, round_: int 
             # A village both disagreeing and unable counts once against the limit.
             func.sum(case((answered & ((request.opinion == Opinion.DISAGREE) | (request.capacity == Capacity.UNABLE)),
                            1), else_=0)),
-        ).where(request.application_id == application.id,
-                request.round == (application.round if round_ is None else round_))
-    ).one()  # fmt: skip
-    names = ("consulted", "agreed", "conditions", "disagreed", "unable", "no_reply", "objecting")
-    return {name: int(value or 0) for name, value in zip(names, row, strict=True)}
+        ).group_by(request.application_id)
+    ).all()  # fmt: skip
+    counts = {i: dict.fromkeys(COUNT_NAMES, 0) for i in ids}
+    for application_id, *values in rows:
+        counts[application_id] = {name: int(v or 0) for name, v in zip(COUNT_NAMES, values, strict=True)}
+    return counts
+
+
+def consultation_counts(session: Session, application: Application) -> dict[str, int]:
+    return consultation_counts_of(session, [application.id])[application.id]
 
 
 def villages_accept(session: Session, application: Application, now) -> None:
@@ -97,27 +115,26 @@ def villages_accept(session: Session, application: Application, now) -> None:
 # ----------------------------------------------------------------------------- objections
 
 
-def _review_objections(session: Session, application: Application) -> list[dict]:
+def _review_objections(session: Session, ids) -> list[dict]:
     rows = session.execute(
-        select(Unit.id, Unit.code, Unit.name, Review.opinion, Review.comment)
+        _current_round(Review, ids).with_only_columns(Review.application_id, Unit.id, Unit.code, Unit.name,
+                                                      Review.opinion, Review.comment)
         .join(Unit, Unit.id == Review.unit_id)
-        .where(Review.application_id == application.id, Review.round == application.round,
-               Review.status == "answered", Review.opinion.in_(OBJECTING_OPINIONS))
+        .where(Review.status == "answered", Review.opinion.in_(OBJECTING_OPINIONS))
         .order_by(Unit.code)
     ).all()  # fmt: skip
     return [
-        {"subject_id": r.id, "subject": r.code, "subject_name": r.name, "kind": "review",
-         "summary": f"{Opinion.label_of(r.opinion)}：{r.comment or ''}", "opinions": [
+        {"application_id": r.application_id, "subject_id": r.id, "subject": r.code, "subject_name": r.name,
+         "kind": "review", "summary": f"{Opinion.label_of(r.opinion)}：{r.comment or ''}", "opinions": [
              {"unit": r.code, "unit_name": r.name, "opinion": r.opinion, "comment": r.comment}]}
         for r in rows
     ]  # fmt: skip
 
 
-def _consultation_objections(session: Session, application: Application, detail: bool) -> list[dict]:
+def _consultation_objections(session: Session, ids, detail: bool) -> list[dict]:
     request = ConsultationRequest
     objecting = request.opinion.in_(OBJECTING_OPINIONS) | request.capacity.in_(OBJECTING_CAPACITY)
-    where = (request.application_id == application.id, request.round == application.round,
-             request.status == "answered", objecting)  # fmt: skip
+    where = (request.status == "answered", objecting)
     counted = {
         "disagree": request.opinion == Opinion.DISAGREE,
         "conditions": request.opinion == Opinion.AGREE_WITH_CONDITIONS,
@@ -125,19 +142,23 @@ def _consultation_objections(session: Session, application: Application, detail:
         "with_support": request.capacity == Capacity.WITH_SUPPORT,
     }
     rows = session.execute(
-        select(Unit.id, Unit.code, Unit.name, *(func.sum(case((c, 1), else_=0)).label(k) for k, c in counted.items()))
-        .join(Unit, Unit.id == request.township_id).where(*where).group_by(Unit.id, Unit.code, Unit.name)
-        .order_by(Unit.code)
+        _current_round(request, ids).with_only_columns(
+            request.application_id, Unit.id, Unit.code, Unit.name,
+            *(func.sum(case((c, 1), else_=0)).label(k) for k, c in counted.items()),
+        )
+        .join(Unit, Unit.id == request.township_id).where(*where)
+        .group_by(request.application_id, Unit.id, Unit.code, Unit.name).order_by(Unit.code)
     ).all()  # fmt: skip
-    opinions: dict[int, list[dict]] = {}
+    opinions: dict[tuple[int, int], list[dict]] = {}
     if detail and rows:
         village = Unit.__table__.alias("village")
         for r in session.execute(
-            select(request.township_id, village.c.code, village.c.name, request.opinion, request.comment,
-                   request.capacity)
-            .join(village, village.c.id == request.village_id).where(*where).order_by(village.c.code)
+            _current_round(request, ids).with_only_columns(
+                request.application_id, request.township_id, village.c.code, village.c.name, request.opinion,
+                request.comment, request.capacity,
+            ).join(village, village.c.id == request.village_id).where(*where).order_by(village.c.code)
         ):  # fmt: skip
-            opinions.setdefault(r.township_id, []).append(
+            opinions.setdefault((r.application_id, r.township_id), []).append(
                 {"unit": r.code, "unit_name": r.name, "opinion": r.opinion, "comment": r.comment,
                  "capacity": r.capacity}
             )  # fmt: skip
@@ -148,34 +169,37 @@ def _consultation_objections(session: Session, application: Application, detail:
         ("with_support", "需支持后承接"),
     )
     return [
-        {"subject_id": r.id, "subject": r.code, "subject_name": r.name, "kind": "consultation",
+        {"application_id": r.application_id, "subject_id": r.id, "subject": r.code, "subject_name": r.name,
+         "kind": "consultation",
          "summary": "所辖村（社区）" + "，".join(f"{getattr(r, key)} 个{label}" for key, label in labels
                                           if getattr(r, key)),
-         "opinions": opinions.get(r.id, [])}
+         "opinions": opinions.get((r.application_id, r.id), [])}
         for r in rows
     ]  # fmt: skip
 
 
-def objections(session: Session, application: Application, *, detail: bool = False) -> list[dict]:
-    """API.md's OBJECTION list for the current round, each with its answer (or null).
-
-    ``detail`` adds, per objection, the opinions behind it (the secretariat's answer form)."""
-    found = _review_objections(session, application)
-    if application.consultation_scope:
-        found += _consultation_objections(session, application, detail)
-    answers = {
-        a.subject_id: a
-        for a in session.scalars(
-            select(Answer).where(Answer.application_id == application.id, Answer.round == application.round)
-        )
-    }
+def objections_of(session: Session, ids, *, detail: bool = False) -> dict[int, list[dict]]:
+    """API.md's OBJECTION list for the current round of each application, each with its answer (or
+    null), in a few queries however many applications; ``detail`` adds the opinions behind each."""
+    ids = list(ids)
+    found = _review_objections(session, ids) + _consultation_objections(session, ids, detail)
+    answers = {(a.application_id, a.subject_id): a for a in session.scalars(_current_round(Answer, ids))}
+    result: dict[int, list[dict]] = {i: [] for i in ids}
     for item in found:
-        answer = answers.get(item["subject_id"])
-        item["response"] = answer.response if answer else None
-        item["text"] = answer.text if answer else None
-        if not detail:
-            item.pop("opinions")
-    return found
+        result.setdefault(item["application_id"], []).append(item)
+    for application_id, items in result.items():
+        for item in items:
+            answer = answers.get((application_id, item["subject_id"]))
+            item["response"] = answer.response if answer else None
+            item["text"] = answer.text if answer else None
+            item.pop("application_id")
+            if not detail:
+                item.pop("opinions")
+    return result
+
+
+def objections(session: Session, application: Application, *, detail: bool = False) -> list[dict]:
+    return objections_of(session, [application.id], detail=detail)[application.id]
 
 
 def objections_answered(session: Session, application: Application, now) -> None:

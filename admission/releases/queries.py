@@ -65,26 +65,25 @@ def change_log(session: Session, release: Release) -> list[dict]:
     if missing:
         previous = get_release(session, release.version - 1)
         titles |= {d["code"]: d["title"] for d in release_records(session, previous)}
+    # What the villages said and how each objection was answered, published with the change: computed
+    # from each application's last round (once approved, its opinions and answers no longer change),
+    # in a few queries however many changes the release carries.
+    from admission.applications.objections import consultation_counts_of, objections_of
+
+    ids = [c.application_id for c in changes if c.application_id]
+    counts, answered = consultation_counts_of(session, ids), objections_of(session, ids)
     return [
-        c.to_dict() | {"title": titles.get(c.duty_code, "")} | _consulted(session, c.application_id) for c in changes
-    ]
+        c.to_dict() | {
+            "title": titles.get(c.duty_code, ""),
+            "consultation": _published(counts.get(c.application_id)),
+            "objections": [{k: v for k, v in o.items() if k != "subject_id"} for o in answered.get(c.application_id, [])],
+        }
+        for c in changes
+    ]  # fmt: skip
 
 
-def _consulted(session: Session, application_id: int | None) -> dict:
-    """What the villages said and how each objection was answered, published with the change.
-
-    Computed from the application's last round: once approved, its opinions and answers no longer change.
-    """
-    from admission.applications.models import Application
-    from admission.applications.objections import consultation_counts, objections
-
-    application = session.get(Application, application_id) if application_id else None
-    if application is None:
-        return {"consultation": None, "objections": []}
-    counts = consultation_counts(session, application)
-    counts.pop("objecting")
-    answered = [{k: v for k, v in o.items() if k != "subject_id"} for o in objections(session, application)]
-    return {"consultation": counts, "objections": answered}
+def _published(counts: dict | None) -> dict | None:
+    return {k: v for k, v in counts.items() if k != "objecting"} if counts else None
 
 
 def release_diff(session: Session, old_version: int, new_version: int) -> dict:
