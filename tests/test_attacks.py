@@ -73,7 +73,7 @@ def created(api: Api, body: dict, applicant: str = "nyncj") -> int:
     return response.get_json()["id"]
 
 
-def through_review(api: Api, app_id: int, comment: str = "同意", reviewers=("zzb", "mzj")) -> None:
+def through_review(api: Api, app_id: int, comment: str = "同意", reviewers=("zzb", "mzj", "czj")) -> None:
     api.action(
         app_id,
         "start_preliminary_review",
@@ -100,6 +100,13 @@ def through_consultation(api: Api, app_id: int, reply: str = "同意", summary: 
     api.action(app_id, "township_feedback", "sgz", summary=summary)
     with later(1):
         api.action(app_id, "close_consultation", "bb", comment=close)
+
+
+def answer(api: Api, app_id: int, text: str = "已采纳") -> None:
+    """The secretariat answers every objection (the villages' conditions) before forwarding."""
+    standing = api.get(f"/api/v1/applications/{app_id}", "bb").get_json()["objections"]
+    responses = [{"subject": o["subject"], "response": "partly_adopted", "text": text} for o in standing]
+    api.action(app_id, "respond_to_objections", "bb", responses=responses)
 
 
 PROCEDURE_UNITS = ("nyncj", "bb", "zzb", "mzj", "sgz", "sgz-dyz", "xwxzf")
@@ -129,7 +136,7 @@ def seed_for_fuzzing(api: Api) -> dict[str, list]:
         "start_preliminary_review",
         "bb",
         exclusion_reason="其余成员单位职责与本事项无关",
-        reviewers=["zzb", "mzj"],
+        reviewers=["zzb", "mzj", "czj"],
         due=today().isoformat(),
     )
     api.action(in_review, "review", "zzb", opinion="agree")
@@ -143,6 +150,7 @@ def seed_for_fuzzing(api: Api) -> dict[str, list]:
     api.action(approved, "submit", "nyncj")
     through_review(api, approved)
     through_consultation(api, approved)
+    answer(api, approved)
     api.action(approved, "forward", "bb")
     api.action(approved, "decide", "xwxzf", decision="approve", document_number="临发〔2026〕9号")
     ids.append(approved)
@@ -415,7 +423,7 @@ def test_script_in_every_user_entered_field_is_shown_escaped_on_every_page_and_l
         "start_preliminary_review",
         "bb",
         exclusion_reason="其余成员单位职责与本事项无关",
-        reviewers=["zzb"],
+        reviewers=["zzb", "mzj", "czj"],
         due=today().isoformat(),
         comment=p("start"),
     )
@@ -427,7 +435,7 @@ def test_script_in_every_user_entered_field_is_shown_escaped_on_every_page_and_l
         "start_preliminary_review",
         "bb",
         exclusion_reason="其余成员单位职责与本事项无关",
-        reviewers=["zzb", "mzj"],
+        reviewers=["zzb", "mzj", "czj"],
         due=today().isoformat(),
     )
     api.action(app_id, "review", "zzb", opinion="agree", comment=p("review2"))
@@ -436,6 +444,7 @@ def test_script_in_every_user_entered_field_is_shown_escaped_on_every_page_and_l
     pages.check("/home", "mzj", ("title",))  # the review awaiting its opinion
     pages.check("/home", "bb", ("title",))
     api.action(app_id, "review", "mzj", opinion="agree")
+    api.action(app_id, "review", "czj", opinion="agree")
 
     api.action(app_id, "open_consultation", "bb", due=today().isoformat(), comment=p("open"))
     api.action(
@@ -469,13 +478,14 @@ def test_script_in_every_user_entered_field_is_shown_escaped_on_every_page_and_l
         json={"text": f"会议纪要\n{p('minutes')}", "decisions": [{"application_id": app_id, "outcome": p("outcome")}]},
     )  # fmt: skip
     assert minutes.status_code == 200, minutes.get_json()
+    answer(api, app_id, p("answer"))
     api.action(app_id, "forward", "bb", comment=p("forward"), meeting_id=meeting_id)
     meeting_fields = ("location", "minutes", "outcome", "title", "review2")
     for who in ("bb", "nyncj"):
         pages.check(f"/meetings/{meeting_id}", who, meeting_fields)
     pages.check("/meetings", "bb", ("location",))
     pages.check("/home", "xwxzf", ("title",))
-    pages.check(application, "xwxzf", (*APPLICATION_FIELDS, "reply", "feedback", "close", "forward"))
+    pages.check(application, "xwxzf", (*APPLICATION_FIELDS, "reply", "feedback", "close", "forward", "answer"))
     pdfs = {"meeting paper": (pages.client("bb").get(f"/meetings/{meeting_id}/paper.pdf"), meeting_fields)}
 
     api.action(app_id, "decide", "xwxzf", decision="approve", document_number=p("docno"), comment=p("decide"))
@@ -483,6 +493,7 @@ def test_script_in_every_user_entered_field_is_shown_escaped_on_every_page_and_l
     api.action(formula_id, "submit", "nyncj")
     through_review(api, formula_id)
     through_consultation(api, formula_id)
+    answer(api, formula_id)
     api.action(formula_id, "forward", "bb")
     api.action(formula_id, "decide", "xwxzf", decision="approve", document_number="临发〔2026〕8号")
 
