@@ -61,3 +61,26 @@ def test_the_secretariat_answers_each_objection_on_its_form_and_the_release_publ
     assert changes[0]["objections"][0]["response"] == "partly_adopted"
     public = demo_app.test_client().get(f"/releases/{version}").get_data(as_text=True)
     assert "征求 221 个村（社区）" in public and "县农业农村局统一配发保洁工具" in public
+
+
+def test_a_reply_made_before_capacity_was_recorded_reads_not_recorded(demo_app):
+    """Replies from before migration 0008 have no capacity or deciding body: the township reads 未记录."""
+    from sqlalchemy import update
+
+    from admission.applications.models import ConsultationRequest
+    from admission.core.db import get_session
+
+    api = Api(demo_app)
+    app_id = file_and_submit(api, factories.admission())["id"]
+    start_review(api, app_id, due=TODAY.isoformat())
+    for unit in ("zzb", "mzj", "czj"):
+        api.action(app_id, "review", unit, opinion="agree")
+    api.action(app_id, "open_consultation", "bb", due=TODAY.isoformat())
+    api.action(app_id, "reply", "sgz-dyz", opinion="agree", **DECIDED)
+    with demo_app.app_context():
+        session = get_session()
+        session.execute(update(ConsultationRequest).values(capacity=None, decided_by=None, decided_on=None))
+        session.commit()
+    page = main(signed_in(demo_app, "sgz").get(f"/applications/{app_id}"))
+    row = next(tr for tr in page.find("table", cls="village-replies").find_all("tr") if "东姚庄村" in tr.text)
+    assert row.text.count("未记录") == 3
