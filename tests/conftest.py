@@ -195,6 +195,19 @@ def fast_password_hashing():
         yield
 
 
+@pytest.fixture(scope="module")
+def small_review_rounds():
+    """Review rounds of one or two member units, for a module that follows single deadlines
+    (reminders, overdue sweeps, extensions) rather than the round's composition, whose rule
+    (ADMISSION_MIN_REVIEWERS, the reason for leaving units out) test_gate_rules.py tests.
+
+    A module asks for it with ``pytestmark = pytest.mark.usefixtures("small_review_rounds")``.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("ADMISSION_MIN_REVIEWERS", "1")
+        yield
+
+
 @pytest.fixture
 def demo_app(make_app, request):
     """A fresh demo county; with ``fast_password_hashing`` in use, its accounts carry the cheap hash."""

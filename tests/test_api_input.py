@@ -24,7 +24,7 @@ from admission.applications.schemas import ACTION_SCHEMAS
 from admission.core.db import get_engine
 from tests.support import factories
 from tests.support.api import Api
-from tests.support.procedure import YEAR, county_decision, forward
+from tests.support.procedure import DECIDED, YEAR, county_decision, forward
 
 CJK = re.compile(r"[\u3400-\u9fff]")
 TODAY = dt.datetime.now(ZoneInfo("Asia/Shanghai")).date()
@@ -116,32 +116,62 @@ class World:
 
         ids["review"] = self.create(factories.admission())
         api.action(ids["review"], "submit", "nyncj")
-        api.action(ids["review"], "start_preliminary_review", "bb", reviewers=["zzb", "mzj"])
+        api.action(
+            ids["review"],
+            "start_preliminary_review",
+            "bb",
+            exclusion_reason="其余成员单位职责与本事项无关",
+            reviewers=["zzb", "mzj", "czj"],
+        )
 
         ids["reviewed"] = self.create(factories.admission())
         api.action(ids["reviewed"], "submit", "nyncj")
-        api.action(ids["reviewed"], "start_preliminary_review", "bb", reviewers=["zzb"])
-        api.action(ids["reviewed"], "review", "zzb", opinion="agree")
+        api.action(
+            ids["reviewed"],
+            "start_preliminary_review",
+            "bb",
+            exclusion_reason="其余成员单位职责与本事项无关",
+            reviewers=["zzb", "mzj", "czj"],
+        )
+        for unit in ("zzb", "mzj", "czj"):
+            api.action(ids["reviewed"], "review", unit, opinion="agree")
 
         ids["consult"] = self.create(factories.admission())
         for action, user, body in (
             ("submit", "nyncj", {}),
-            ("start_preliminary_review", "bb", {"reviewers": ["zzb"]}),
-            ("review", "zzb", {"opinion": "agree"}),
+            (
+                "start_preliminary_review",
+                "bb",
+                {"exclusion_reason": "其余成员单位职责与本事项无关", "reviewers": ["zzb", "mzj", "czj"]},
+            ),
+            *(("review", unit, {"opinion": "agree"}) for unit in ("zzb", "mzj", "czj")),
             ("open_consultation", "bb", {}),
+            # A village's conditions: its township's objection awaits an answer.
+            ("reply", "sgz-sg", {"opinion": "agree_with_conditions", "comment": "需配发工具", **DECIDED}),
         ):
             api.action(ids["consult"], action, user, **body)
 
         ids["oneoff_reviewed"] = self.create(factories.one_off())
         api.action(ids["oneoff_reviewed"], "submit", "nyncj")
-        api.action(ids["oneoff_reviewed"], "start_preliminary_review", "bb", reviewers=["zzb"])
-        api.action(ids["oneoff_reviewed"], "review", "zzb", opinion="agree")
+        api.action(
+            ids["oneoff_reviewed"],
+            "start_preliminary_review",
+            "bb",
+            exclusion_reason="其余成员单位职责与本事项无关",
+            reviewers=["zzb", "mzj", "czj"],
+        )
+        for unit in ("zzb", "mzj", "czj"):
+            api.action(ids["oneoff_reviewed"], "review", unit, opinion="agree")
 
         ids["county"] = self.create(factories.one_off())
         for action, user, body in (
             ("submit", "nyncj", {}),
-            ("start_preliminary_review", "bb", {"reviewers": ["zzb"]}),
-            ("review", "zzb", {"opinion": "agree"}),
+            (
+                "start_preliminary_review",
+                "bb",
+                {"exclusion_reason": "其余成员单位职责与本事项无关", "reviewers": ["zzb", "mzj", "czj"]},
+            ),
+            *(("review", unit, {"opinion": "agree"}) for unit in ("zzb", "mzj", "czj")),
             ("forward", "bb", {}),
         ):
             api.action(ids["county"], action, user, **body)
@@ -149,8 +179,15 @@ class World:
         # An approved admission in a draft release (consultation closes once its due date has passed).
         approved = self.create(factories.admission())
         api.action(approved, "submit", "nyncj")
-        api.action(approved, "start_preliminary_review", "bb", reviewers=["zzb"])
-        api.action(approved, "review", "zzb", opinion="agree")
+        api.action(
+            approved,
+            "start_preliminary_review",
+            "bb",
+            exclusion_reason="其余成员单位职责与本事项无关",
+            reviewers=["zzb", "mzj", "czj"],
+        )
+        for unit in ("zzb", "mzj", "czj"):
+            api.action(approved, "review", unit, opinion="agree")
         api.action(approved, "open_consultation", "bb", due=TODAY.isoformat())
         with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=1), tick=True):
             api.action(approved, "close_consultation", "bb")
@@ -233,6 +270,8 @@ ACTION_TARGETS = {
     "reject": ("review", "bb"),
     "decide": ("county", "xwxzf"),
     "extend_deadline": ("review", "bb"),
+    "remind_villages": ("consult", "sgz"),
+    "respond_to_objections": ("consult", "bb"),
 }
 
 # name -> (method, url template, user, application the request may change)
@@ -255,10 +294,16 @@ VALID = {
     "patch": {"reason": "补充理由", "guarantees": copy.deepcopy(factories.VALID_ADMISSION["guarantees"])},
     "submit": {},
     "withdraw": {"comment": "不再需要"},
-    "start_preliminary_review": {"reviewers": ["zzb"], "due": TODAY.isoformat()},
+    "start_preliminary_review": {
+        "reviewers": ["zzb", "mzj", "czj"],
+        "exclusion_reason": "其余成员单位职责与本事项无关",
+        "due": TODAY.isoformat(),
+    },
+    "remind_villages": {"comment": "请尽快答复"},
+    "respond_to_objections": {"responses": [{"subject": "sgz", "response": "adopted", "text": "已采纳"}]},
     "review": {"opinion": "agree", "comment": "同意"},
     "open_consultation": {"scope": "villages"},
-    "reply": {"opinion": "agree"},
+    "reply": {"opinion": "agree", **DECIDED},
     "township_feedback": {"summary": "原则同意"},
     "close_consultation": {},
     "forward": {"comment": "报审"},
@@ -454,7 +499,19 @@ FIELD_CASES = {
         ("scope", "moon"), ("scope", 1), ("scope", ["villages"]), ("due", "2026-13-45"), ("due", 1),
         ("due", "2000-01-01"), ("comment", {}),
     ],
-    "reply": [("opinion", MISSING), ("opinion", None), ("opinion", "maybe"), ("opinion", 0), ("comment", [])],
+    "reply": [
+        ("opinion", MISSING), ("opinion", None), ("opinion", "maybe"), ("opinion", 0), ("comment", []),
+        ("capacity", MISSING), ("capacity", "maybe"), ("decided_by", None), ("decided_by", "mayor"),
+        ("decided_on", "2099-01-01"), ("decided_on", "昨天"),
+    ],
+    "remind_villages": [("comment", 1), ("comment", TEXT_LIMIT)],
+    "respond_to_objections": [
+        ("responses", MISSING), ("responses", []), ("responses", "sgz"),
+        ("responses", [{"subject": "sgz", "response": "adopted"}]),
+        ("responses", [{"subject": "sgz", "response": "adopted", "text": " "}]),
+        ("responses", [{"subject": "sgz", "response": "maybe", "text": "x"}]),
+        ("responses", [{"subject": "myz", "response": "adopted", "text": "x"}]),
+    ],
     "township_feedback": [
         ("summary", MISSING), ("summary", None), ("summary", ""), ("summary", 1), ("summary", ["x"]),
         ("summary", TEXT_LIMIT),
@@ -934,8 +991,12 @@ def test_second_draft_release_and_republishing_are_409(world):
 def _draft_release_and_notification(api) -> tuple[int, int]:
     app_id = api.post("/api/v1/applications", "nyncj", json=factories.admission()).get_json()["id"]
     api.action(app_id, "submit", "nyncj")
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["zzb"])
-    api.action(app_id, "review", "zzb", opinion="agree")
+    api.action(
+        app_id, "start_preliminary_review", "bb", exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["zzb", "mzj", "czj"],
+    )  # fmt: skip
+    for unit in ("zzb", "mzj", "czj"):
+        api.action(app_id, "review", unit, opinion="agree")
     api.action(app_id, "open_consultation", "bb", due=TODAY.isoformat())
     with time_machine.travel(dt.datetime.now(dt.UTC) + dt.timedelta(days=1), tick=True):
         api.action(app_id, "close_consultation", "bb")

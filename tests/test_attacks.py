@@ -74,18 +74,40 @@ def created(api: Api, body: dict, applicant: str = "nyncj") -> int:
     return response.get_json()["id"]
 
 
-def through_review(api: Api, app_id: int, comment: str = "同意", reviewers=("zzb", "mzj")) -> None:
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=list(reviewers), due=today().isoformat())
+def through_review(api: Api, app_id: int, comment: str = "同意", reviewers=("zzb", "mzj", "czj")) -> None:
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=list(reviewers),
+        due=today().isoformat(),
+    )
     for unit in reviewers:
         api.action(app_id, "review", unit, opinion="agree", comment=comment)
 
 
 def through_consultation(api: Api, app_id: int, reply: str = "同意", summary: str = "原则同意", close: str = "结束"):
     api.action(app_id, "open_consultation", "bb", due=today().isoformat())
-    api.action(app_id, "reply", "sgz-dyz", opinion="agree_with_conditions", comment=reply)
+    api.action(
+        app_id,
+        "reply",
+        "sgz-dyz",
+        capacity="able",
+        decided_by="two_committees",
+        opinion="agree_with_conditions",
+        comment=reply,
+    )
     api.action(app_id, "township_feedback", "sgz", summary=summary)
     with later(1):
         api.action(app_id, "close_consultation", "bb", comment=close)
+
+
+def answer(api: Api, app_id: int, text: str = "已采纳") -> None:
+    """The secretariat answers every objection (the villages' conditions) before forwarding."""
+    standing = api.get(f"/api/v1/applications/{app_id}", "bb").get_json()["objections"]
+    responses = [{"subject": o["subject"], "response": "partly_adopted", "text": text} for o in standing]
+    api.action(app_id, "respond_to_objections", "bb", responses=responses)
 
 
 PROCEDURE_UNITS = ("nyncj", "bb", "zzb", "mzj", "sgz", "sgz-dyz", "xwxzf")
@@ -110,7 +132,14 @@ def seed_for_fuzzing(api: Api) -> dict[str, list]:
     ids.append(submitted)
     in_review = created(api, factories.admission(reason="初步审核中的申请"))
     api.action(in_review, "submit", "nyncj")
-    api.action(in_review, "start_preliminary_review", "bb", reviewers=["zzb", "mzj"], due=today().isoformat())
+    api.action(
+        in_review,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["zzb", "mzj", "czj"],
+        due=today().isoformat(),
+    )
     api.action(in_review, "review", "zzb", opinion="agree")
     ids.append(in_review)
     consulting = created(api, factories.admission(reason="征求意见中的申请"))
@@ -389,20 +418,44 @@ def test_script_in_every_user_entered_field_is_shown_escaped_on_every_page_and_l
     pages.check("/home", "bb", ("title",))
 
     # Round 1 of the preliminary review, returned with reasons; round 2 after resubmission.
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["zzb"], due=today().isoformat(), comment=p("start"))
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["zzb", "mzj", "czj"],
+        due=today().isoformat(),
+        comment=p("start"),
+    )
     api.action(app_id, "review", "zzb", opinion="disagree", comment=p("review"))
     api.action(app_id, "return", "bb", comment=p("return"))
     api.action(app_id, "submit", "nyncj")
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["zzb", "mzj"], due=today().isoformat())
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["zzb", "mzj", "czj"],
+        due=today().isoformat(),
+    )
     api.action(app_id, "review", "zzb", opinion="agree", comment=p("review2"))
     for who in ("nyncj", "bb", "zzb", "mzj"):
         pages.check(application, who, (*APPLICATION_FIELDS, "review", "return", "review2"))
     pages.check("/home", "mzj", ("title",))  # the review awaiting its opinion
     pages.check("/home", "bb", ("title",))
     api.action(app_id, "review", "mzj", opinion="agree")
+    api.action(app_id, "review", "czj", opinion="agree")
 
     api.action(app_id, "open_consultation", "bb", due=today().isoformat(), comment=p("open"))
-    api.action(app_id, "reply", "sgz-dyz", opinion="agree_with_conditions", comment=p("reply"))
+    api.action(
+        app_id,
+        "reply",
+        "sgz-dyz",
+        capacity="able",
+        decided_by="two_committees",
+        opinion="agree_with_conditions",
+        comment=p("reply"),
+    )
     api.action(app_id, "township_feedback", "sgz", summary=p("feedback"))
     pages.check("/home", "sgz-dyz", ("title", "content", "reply"))  # the request, with its own reply
     pages.check("/home", "sgz", ("title", "feedback"))  # the township's feedback form
@@ -425,13 +478,14 @@ def test_script_in_every_user_entered_field_is_shown_escaped_on_every_page_and_l
         json={"text": f"会议纪要\n{p('minutes')}", "decisions": [{"application_id": app_id, "outcome": "forward", "comment": p("outcome")}]},
     )  # fmt: skip
     assert minutes.status_code == 200, minutes.get_json()
+    answer(api, app_id, p("answer"))
     api.action(app_id, "forward", "bb", comment=p("forward"), meeting_id=meeting_id)
     meeting_fields = ("location", "minutes", "outcome", "title", "review2")
     for who in ("bb", "nyncj"):
         pages.check(f"/meetings/{meeting_id}", who, meeting_fields)
     pages.check("/meetings", "bb", ("location",))
     pages.check("/home", "xwxzf", ("title",))
-    pages.check(application, "xwxzf", (*APPLICATION_FIELDS, "reply", "feedback", "close", "forward"))
+    pages.check(application, "xwxzf", (*APPLICATION_FIELDS, "reply", "feedback", "close", "forward", "answer"))
     pdfs = {"meeting paper": (pages.client("bb").get(f"/meetings/{meeting_id}/paper.pdf"), meeting_fields)}
 
     # Document numbers have a fixed format; the county meeting is free text.

@@ -281,13 +281,20 @@ def approve_admission(server: Server, tokens: dict[str, str], communities, relay
     created = server.ok("POST", "/api/v1/applications", tokens["nyncj"], community_admission(), expect=201)
     app_id = created["id"]
     act(app_id, "submit", "nyncj")
-    act(app_id, "start_preliminary_review", "bb", reviewers=["zzb", "mzj"], due=today().isoformat())
-    for unit in ("zzb", "mzj"):
+    act(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["zzb", "mzj", "czj"],
+        due=today().isoformat(),
+    )
+    for unit in ("zzb", "mzj", "czj"):
         act(app_id, "review", unit, opinion="agree", comment="同意")
     opened = act(app_id, "open_consultation", "bb", due=today().isoformat())
     assert opened["consultation"]["in_scope"] == len(communities)
     for code in communities:
-        act(app_id, "reply", code, opinion="agree", comment="同意承接")
+        act(app_id, "reply", code, capacity="able", decided_by="two_committees", opinion="agree", comment="同意承接")
     for code in relays:
         act(app_id, "township_feedback", code, summary="所辖社区同意")
     assert act(app_id, "close_consultation", "bb", comment="征求意见结束")["state"] == "re_review"
@@ -342,7 +349,7 @@ def review_started_wholly_or_not(server: Server, token: str, app_id: int) -> str
         assert application["reviews"] == [] and actions == ["create", "submit"], (application, actions)
         return "before"
     assert application["state"] == "preliminary_review", application
-    assert sorted(r["unit"] for r in application["reviews"]) == ["mzj", "zzb"], application["reviews"]
+    assert sorted(r["unit"] for r in application["reviews"]) == ["czj", "mzj", "zzb"], application["reviews"]
     assert actions == ["create", "submit", "start_preliminary_review"], actions
     assert history[-1]["from_state"] == "submitted" and history[-1]["to_state"] == "preliminary_review"
     return "after"
@@ -355,7 +362,7 @@ def test_a_server_killed_while_publishing_a_release_leaves_the_old_release_whole
     url = database_url
     server = start_server(url, pause="publish_release")
     communities, relays = consulted_units(server)
-    tokens = issue_tokens(url, ["nyncj", "bb", "zzb", "mzj", "xwxzf", *communities, *relays])
+    tokens = issue_tokens(url, ["nyncj", "bb", "zzb", "mzj", "czj", "xwxzf", *communities, *relays])
     app_id = approve_admission(server, tokens, communities, relays)
     old_count = len(server.ok("GET", "/api/v1/catalogue")["duties"])
     draft = server.ok("POST", "/api/v1/catalogue/releases", tokens["bb"],
@@ -390,7 +397,11 @@ def test_a_server_killed_inside_a_stage_transition_leaves_the_application_as_it_
 
     paused = start_server(url, pause="transition")
     path = f"/api/v1/applications/{app_id}/actions/start_preliminary_review"
-    body = {"reviewers": ["zzb", "mzj"], "due": today().isoformat()}
+    body = {
+        "reviewers": ["zzb", "mzj", "czj"],
+        "exclusion_reason": "其余成员单位职责与本事项无关",
+        "due": today().isoformat(),
+    }
     kill_at_checkpoint(paused, "POST", path, tokens["bb"], body)
 
     restarted = start_server(url)

@@ -30,10 +30,18 @@ def test_the_board_shows_each_change_at_once(api, demo_app):
         bb = signed_in(demo_app, "bb")
         assert "村（社区）答复 0/10" in consultation_card(bb)
         assert "村（社区）答复 0/10" in consultation_card(bb)  # the same, from the kept copy
-        api.action(app_id, "reply", COMMUNITIES[0], opinion="agree")
+        api.action(app_id, "reply", COMMUNITIES[0], capacity="able", decided_by="two_committees", opinion="agree")
         assert "村（社区）答复 1/10" in consultation_card(bb)
         # Another worker (another app object on the same database) sees the same.
-        api.action(app_id, "reply", COMMUNITIES[1], opinion="disagree")
+        api.action(
+            app_id,
+            "reply",
+            COMMUNITIES[1],
+            capacity="able",
+            decided_by="two_committees",
+            opinion="disagree",
+            comment="无力承担",
+        )
         assert "村（社区）答复 2/10" in consultation_card(bb)
 
 

@@ -191,16 +191,44 @@ def county(demo):
 
     api.post("/api/v1/applications", "nyncj", json=factories.admission())  # a draft
     review = submitted(factories.admission())
-    api.action(review, "start_preliminary_review", "bb", reviewers=["zzb", "mzj"])
+    api.action(
+        review,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["zzb", "mzj", "czj"],
+    )
     api.action(review, "review", "zzb", opinion="agree_with_conditions", comment="同意")
     consultation = submitted(factories.admission())
-    api.action(consultation, "start_preliminary_review", "bb", reviewers=["zzb"])
-    api.action(consultation, "review", "zzb", opinion="agree")
+    api.action(
+        consultation,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["zzb", "mzj", "czj"],
+    )
+    for unit in ("zzb", "mzj", "czj"):
+        api.action(consultation, "review", unit, opinion="agree")
     api.action(consultation, "open_consultation", "bb")
-    api.action(consultation, "reply", "sgz-sg", opinion="agree_with_conditions", comment="需配发工具")
+    api.action(
+        consultation,
+        "reply",
+        "sgz-sg",
+        capacity="able",
+        decided_by="two_committees",
+        opinion="agree_with_conditions",
+        comment="需配发工具",
+    )
     county_review = submitted(factories.one_off(), "zrzyj")
-    api.action(county_review, "start_preliminary_review", "bb", reviewers=["zzb"])
-    api.action(county_review, "review", "zzb", opinion="agree")
+    api.action(
+        county_review,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["zzb", "mzj", "czj"],
+    )
+    for unit in ("zzb", "mzj", "czj"):
+        api.action(county_review, "review", unit, opinion="agree")
     api.action(county_review, "forward", "bb", comment="一事一批")
     return demo
 

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 
 from tests.support import factories
-from tests.support.procedure import YEAR, county_decision, forward
+from tests.support.procedure import DECIDED, YEAR, county_decision, forward
 
 REPS = {
     "applicant": "gaj",
@@ -36,6 +36,10 @@ REPS = {
     "village": "sgz-dyz",
     "county": "xwxzf",
 }
+
+# A review round of three (ADMISSION_MIN_REVIEWERS): jwjw, the member unit the tests follow, and two
+# units no test looks at.
+TRIO = ["jwjw", "rsj", "sfj"]
 
 BEFORE_COUNTY = ("draft", "submitted", "preliminary_review", "consultation", "re_review", "returned")
 # API.md's action table for an admission: the role named for each action and the states it runs from.
@@ -52,6 +56,9 @@ TABLE = {
     "return": ("secretariat", ("preliminary_review", "consultation", "re_review")),
     "reject": ("secretariat", ("preliminary_review", "re_review")),
     "decide": ("county", ("county_review",)),
+    "respond_to_objections": ("secretariat", ("consultation", "re_review")),
+    # Not in API.md's table: a township reminds its villages that have not replied (issue 11).
+    "remind_villages": ("township", ("consultation",)),
     # Not in API.md's table: the secretariat extends a stage's due date (issue 5).
     "extend_deadline": ("secretariat", ("preliminary_review", "consultation")),
 }
@@ -66,10 +73,16 @@ def _today() -> dt.date:
 BODIES = {
     "submit": {},
     "withdraw": {"comment": "不再需要"},
-    "start_preliminary_review": {"reviewers": ["jwjw"], "due": _today().isoformat()},
+    "start_preliminary_review": {
+        "reviewers": TRIO,
+        "exclusion_reason": "其余成员单位职责与本事项无关",
+        "due": _today().isoformat(),
+    },
     "review": {"opinion": "agree", "comment": "同意"},
     "open_consultation": {"due": _today().isoformat()},
-    "reply": {"opinion": "agree", "comment": "同意承接"},
+    "reply": {"opinion": "agree", "comment": "同意承接", "capacity": "able", "decided_by": "two_committees"},
+    "remind_villages": {"comment": "请尽快答复"},
+    "respond_to_objections": {"responses": [{"subject": "sgz", "response": "adopted", "text": "已采纳"}]},
     "township_feedback": {"summary": "所辖村原则同意"},
     "close_consultation": {"comment": "征求意见结束"},
     "forward": {"comment": "复审通过"},
@@ -121,8 +134,16 @@ def _submitted(api, applicant: str = "gaj") -> int:
 
 def _in_consultation(api) -> int:
     app_id = _submitted(api)
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["jwjw"], due=_today().isoformat())
-    api.action(app_id, "review", "jwjw", opinion="agree")
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=TRIO,
+        due=_today().isoformat(),
+    )
+    for unit in TRIO:
+        api.action(app_id, "review", unit, opinion="agree")
     opened = api.action(app_id, "open_consultation", "bb", due=_today().isoformat())
     assert opened["state"] == "consultation" and opened["consultation"]["scope"] == "villages"
     return app_id
@@ -183,16 +204,26 @@ def test_every_action_is_refused_to_every_role_not_named_for_it(api):
     assert api.action(app_id, "submit", "gaj")["state"] == "submitted"
 
     check_state(api, app_id, "submitted", SEES["submitted"])
-    started = api.action(app_id, "start_preliminary_review", "bb", reviewers=["jwjw"], due=_today().isoformat())
-    assert started["state"] == "preliminary_review" and [r["unit"] for r in started["reviews"]] == ["jwjw"]
+    started = api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=TRIO,
+        due=_today().isoformat(),
+    )
+    assert started["state"] == "preliminary_review" and [r["unit"] for r in started["reviews"]] == TRIO
 
     check_state(api, app_id, "preliminary_review", SEES["preliminary_review"])
-    reviewed = api.action(app_id, "review", "jwjw", opinion="agree", comment="同意")
-    assert [r["status"] for r in reviewed["reviews"]] == ["answered"]
+    for unit in TRIO:
+        reviewed = api.action(app_id, "review", unit, opinion="agree", comment="同意")
+    assert [r["status"] for r in reviewed["reviews"]] == ["answered"] * 3
     assert api.action(app_id, "open_consultation", "bb", due=_today().isoformat())["state"] == "consultation"
 
     check_state(api, app_id, "consultation", SEES["consultation"])
-    replied = api.action(app_id, "reply", "sgz-dyz", opinion="agree", comment="同意承接")
+    replied = api.action(
+        app_id, "reply", "sgz-dyz", capacity="able", decided_by="two_committees", opinion="agree", comment="同意承接"
+    )
     assert replied["consultation"]["replied"] == 1
     fed_back = api.action(app_id, "township_feedback", "sgz", summary="三管镇所辖村原则同意")
     assert fed_back["consultation"]["feedback_received"] == 1
@@ -219,12 +250,26 @@ def test_withdraw_return_and_reject_succeed_for_their_named_role(api):
     assert api.action(withdrawn_id, "withdraw", "gaj", comment="不再需要")["state"] == "withdrawn"
 
     app_id = _submitted(api)
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["jwjw"], due=_today().isoformat())
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=TRIO,
+        due=_today().isoformat(),
+    )
     assert api.action(app_id, "return", "bb", comment="请补充经费测算依据")["state"] == "returned"
     # Returned: the reviewer of the first round still sees it; submit and withdraw are the applicant's.
     check_state(api, app_id, "returned", OVERSIGHT | {"applicant", "member_unit"})
     assert api.action(app_id, "submit", "gaj")["state"] == "submitted"
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["jwjw"], due=_today().isoformat())
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=TRIO,
+        due=_today().isoformat(),
+    )
     assert api.action(app_id, "reject", "bb", comment="不符合准入条件")["state"] == "rejected"
     assert api.get(_url(app_id), "gaj").get_json()["state"] == "rejected"
 
@@ -281,7 +326,14 @@ def test_secretariat_and_lead_unit_see_everything(api):
 
 def test_member_unit_sees_what_is_assigned_and_writes_only_its_own_opinion(api):
     app_id = _submitted(api)
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["jwjw", "czj"], due=_today().isoformat())
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["jwjw", "czj", "rsj"],
+        due=_today().isoformat(),
+    )
 
     # An unassigned member unit may not know it exists.
     for unassigned in ("zfb", "sjj"):
@@ -295,17 +347,29 @@ def test_member_unit_sees_what_is_assigned_and_writes_only_its_own_opinion(api):
     api.action(app_id, "review", "jwjw", opinion="agree", comment="同意")
     second = api.action(app_id, "review", "jwjw", opinion="disagree", comment="经费来源不明确")
     rows = [(r["round"], r["unit"], r["status"], r["opinion"], r["comment"]) for r in second["reviews"]]
-    assert sorted(rows) == [(1, "czj", "pending", None, None), (1, "jwjw", "answered", "disagree", "经费来源不明确")]
+    assert sorted(rows) == [
+        (1, "czj", "pending", None, None), (1, "jwjw", "answered", "disagree", "经费来源不明确"),
+        (1, "rsj", "pending", None, None),
+    ]  # fmt: skip
 
     # A unit assigned in an earlier round still sees the application, but may not review this round.
     api.action(app_id, "return", "bb", comment="请说明经费来源")
     api.action(app_id, "submit", "gaj")
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["czj"], due=_today().isoformat())
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["czj", "rsj", "sfj"],
+        due=_today().isoformat(),
+    )
     assert api.get(_url(app_id), "jwjw").get_json()["allowed_actions"] == []
     refused = api.post(_url(app_id, "review"), "jwjw", json={"opinion": "agree"})
     assert refused.status_code == 403 and _error_code(refused) == "forbidden"
     ok = api.action(app_id, "review", "czj", opinion="agree")
-    assert [(r["round"], r["unit"], r["status"]) for r in ok["reviews"] if r["round"] == 2] == [(2, "czj", "answered")]
+    assert [(r["round"], r["unit"], r["status"]) for r in ok["reviews"] if r["round"] == 2] == [
+        (2, "czj", "answered"), (2, "rsj", "pending"), (2, "sfj", "pending")
+    ]  # fmt: skip
 
 
 def test_village_replies_only_for_itself_and_sees_only_what_it_was_consulted_on(api):
@@ -315,7 +379,7 @@ def test_village_replies_only_for_itself_and_sees_only_what_it_was_consulted_on(
     # Out of scope (scope: villages): the county agency's communities and a township's communities.
     for outside in ("sqzg-cd", "ysz-fd"):
         assert api.get(_url(app_id), outside).status_code == 404
-        assert api.post(_url(app_id, "reply"), outside, json={"opinion": "agree"}).status_code == 404
+        assert api.post(_url(app_id, "reply"), outside, json={"opinion": "agree", **DECIDED}).status_code == 404
         assert _listed(api, outside) == set()
 
     # In scope: a village of Sanguan and one of another township; each sees only what it was consulted on.
@@ -327,8 +391,12 @@ def test_village_replies_only_for_itself_and_sees_only_what_it_was_consulted_on(
         # A village sees the overall counts, neither the reviews nor per-township progress.
         assert seen["reviews"] == [] and seen["consultation"]["per_township"] == []
 
-    api.action(app_id, "reply", "sgz-dyz", opinion="agree", comment="同意")
-    again = api.action(app_id, "reply", "sgz-dyz", opinion="disagree", comment="人手不足")
+    api.action(
+        app_id, "reply", "sgz-dyz", capacity="able", decided_by="two_committees", opinion="agree", comment="同意"
+    )
+    again = api.action(
+        app_id, "reply", "sgz-dyz", capacity="able", decided_by="two_committees", opinion="disagree", comment="人手不足"
+    )
     assert again["consultation"]["replied"] == 1 and again["consultation"]["disagree"] == 1
     # Its reply is its own: Sanguan has one reply among its ten villages, the other townships none.
     progress = {t["township"]: t for t in api.get(_url(app_id), "bb").get_json()["consultation"]["per_township"]}
@@ -362,31 +430,50 @@ def test_only_units_consulted_in_this_round_reply_or_feed_back(api):
     """A township's feedback and a village's reply are for the current round's scope only, even for
     units that may see the application (its applicant township; units consulted in an earlier round)."""
     body = factories.admission()
-    body["proposed"]["clauses"][0]["applies_to"] = "both"
+    body["proposed"]["clauses"][0]["applies_to"] = "communities"
     created = api.post("/api/v1/applications", "sgz", json=body)
     assert created.status_code == 201, created.get_json()
     app_id = created.get_json()["id"]
     api.action(app_id, "submit", "sgz")
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["jwjw"], due=_today().isoformat())
-    api.action(app_id, "review", "jwjw", opinion="agree")
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=TRIO,
+        due=_today().isoformat(),
+    )
+    for unit in TRIO:
+        api.action(app_id, "review", unit, opinion="agree")
     api.action(app_id, "open_consultation", "bb", due=_today().isoformat(), scope="communities")
 
     # Sanguan Town applied, so it sees the application, but it has no community in scope.
     assert api.get(_url(app_id), "sgz").get_json()["allowed_actions"] == ["withdraw"]
     refused = api.post(_url(app_id, "township_feedback"), "sgz", json={"summary": "三管镇无社区"})
     assert refused.status_code == 403 and _error_code(refused) == "forbidden"
-    assert api.post(_url(app_id, "reply"), "sgz-dyz", json={"opinion": "agree"}).status_code == 404
-    api.action(app_id, "reply", "sqzg-cd", opinion="agree")
+    assert api.post(_url(app_id, "reply"), "sgz-dyz", json={"opinion": "agree", **DECIDED}).status_code == 404
+    api.action(app_id, "reply", "sqzg-cd", capacity="able", decided_by="two_committees", opinion="agree")
     api.action(app_id, "township_feedback", "sqzg", summary="社区原则同意")
 
-    # Round 2 consults villages only: the community and the agency of round 1 still see it, but may not answer.
+    # Round 2 consults villages only (the duty now applies to villages): the community and the agency
+    # of round 1 still see it, but may not answer.
     api.action(app_id, "return", "bb", comment="请按社区意见修改")
+    body["proposed"]["clauses"][0]["applies_to"] = "villages"
+    assert api.patch(_url(app_id), "sgz", json={"proposed": body["proposed"]}).status_code == 200
     api.action(app_id, "submit", "sgz")
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["jwjw"], due=_today().isoformat())
-    api.action(app_id, "review", "jwjw", opinion="agree")
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=TRIO,
+        due=_today().isoformat(),
+    )
+    for unit in TRIO:
+        api.action(app_id, "review", unit, opinion="agree")
     api.action(app_id, "open_consultation", "bb", due=_today().isoformat(), scope="villages")
     for unit, action, payload in (
-        ("sqzg-cd", "reply", {"opinion": "agree"}),
+        ("sqzg-cd", "reply", {"opinion": "agree", **DECIDED}),
         ("sqzg", "township_feedback", {"summary": "社区原则同意"}),
     ):
         assert api.get(_url(app_id), unit).get_json()["allowed_actions"] == []
@@ -394,7 +481,12 @@ def test_only_units_consulted_in_this_round_reply_or_feed_back(api):
         assert refused.status_code == 403 and _error_code(refused) == "forbidden", (unit, refused.get_json())
     fed_back = api.action(app_id, "township_feedback", "sgz", summary="三管镇所辖村原则同意")
     assert fed_back["consultation"]["feedback_received"] == 1
-    assert api.action(app_id, "reply", "sgz-dyz", opinion="agree")["consultation"]["replied"] == 1
+    assert (
+        api.action(app_id, "reply", "sgz-dyz", capacity="able", decided_by="two_committees", opinion="agree")[
+            "consultation"
+        ]["replied"]
+        == 1
+    )
 
 
 # ----------------------------------------------------------------------------- public, tokens

@@ -46,6 +46,18 @@ def test_admission_amendment_withdrawal_to_releases_2_and_3(api):
         "decision": None,
         "cause": None,
         "cause_basis": None,
+        # What the villages said and how the one objection (三管镇: a village's conditions) was answered.
+        "consultation": {"consulted": 221, "agreed": 1, "conditions": 1, "disagreed": 0, "unable": 0, "no_reply": 219},
+        "objections": [
+            {
+                "subject": "sgz",
+                "subject_name": "三管镇",
+                "kind": "consultation",
+                "summary": "所辖村（社区）1 个有条件同意",
+                "response": "adopted",
+                "text": "已按意见修改职责边界并增加经费",
+            }
+        ],
     }
     # The change log cites the county's decision.
     assert change["decision"]["document_number"] == county_decision()["document_number"]
@@ -91,7 +103,7 @@ def test_admission_amendment_withdrawal_to_releases_2_and_3(api):
         applicant="zzb",
     )
     for app_id, applicant in ((amendment_id, "mzj"), (withdrawal["id"], "zzb")):
-        reviewers = ("zzb", "czj") if applicant == "mzj" else ("mzj", "czj")
+        reviewers = ("zzb", "czj", "sfj") if applicant == "mzj" else ("mzj", "czj", "sfj")
         through_review(api, app_id, reviewers)
         through_consultation(api, app_id)
         approve(api, app_id)
@@ -116,23 +128,31 @@ def test_admission_amendment_withdrawal_to_releases_2_and_3(api):
 
 def test_return_and_resubmission_makes_a_second_review_round(api):
     app = file_and_submit(api, factories.admission())
-    through_review(api, app["id"], reviewers=("zzb",))
+    through_review(api, app["id"], reviewers=("zzb", "mzj", "czj"))
     returned = api.action(app["id"], "return", "bb", comment="请补充经费测算依据")
     assert returned["state"] == "returned"
     assert "edit" not in returned["allowed_actions"]
     patched = api.patch(f"/api/v1/applications/{app['id']}", "nyncj", json={"mechanism": "每周巡查，经费按实测算"})
     assert patched.status_code == 200
     api.action(app["id"], "submit", "nyncj")
-    second = api.action(app["id"], "start_preliminary_review", "bb", reviewers=["zzb", "mzj"])
+    second = api.action(
+        app["id"],
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["zzb", "mzj", "sfj"],
+    )
     assert second["round"] == 2
     rounds = [(r["round"], r["unit"], r["status"]) for r in second["reviews"]]
-    assert rounds == [(1, "zzb", "answered"), (2, "zzb", "pending"), (2, "mzj", "pending")]
+    assert rounds == [(1, u, "answered") for u in ("zzb", "mzj", "czj")] + [
+        (2, u, "pending") for u in ("zzb", "mzj", "sfj")
+    ]
     assert second["reference"] == app["reference"]
 
 
 def test_county_rejection_needs_reasons(api):
     app = file_and_submit(api, factories.admission())
-    through_review(api, app["id"], reviewers=("zzb",))
+    through_review(api, app["id"], reviewers=("zzb", "mzj", "czj"))
     through_consultation(api, app["id"])
     forward(api, app["id"])
     refused = api.post(f"/api/v1/applications/{app['id']}/actions/decide", "xwxzf", json={"decision": "reject"})
@@ -145,7 +165,7 @@ def test_county_rejection_needs_reasons(api):
 def test_one_off_goes_to_the_register(api):
     app = file_and_submit(api, factories.one_off(), applicant="zrzyj")
     assert app["reference"].startswith("一事一批〔")
-    through_review(api, app["id"], reviewers=("zzb",))
+    through_review(api, app["id"], reviewers=("zzb", "mzj", "czj"))
     assert "open_consultation" not in api.get(f"/api/v1/applications/{app['id']}", "bb").get_json()["allowed_actions"]
     api.action(app["id"], "forward", "bb", comment="一事一批")
     api.action(app["id"], "decide", "xwxzf", **county_decision(document_number=f"临政办函〔{TODAY.year}〕12号"))

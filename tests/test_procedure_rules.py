@@ -37,7 +37,8 @@ def _amend(api, code: str, applicant: str, suffix: str) -> int:
 
 
 def _approved(api, app_id):
-    through_review(api, app_id, reviewers=("czj",))
+    applicant = api.get(f"/api/v1/applications/{app_id}", "bb").get_json()["applicant"]
+    through_review(api, app_id, reviewers=[u for u in ("zzb", "mzj", "czj", "sfj") if u != applicant][:3])
     through_consultation(api, app_id)
     approve(api, app_id)
 
@@ -176,10 +177,26 @@ def test_audit_verify_names_reordered_events(api, demo_app, is_postgres):
 
 def test_history_shows_a_village_only_its_own_reply_and_no_review_comments(api):
     app = file_and_submit(api, factories.admission())
-    through_review(api, app["id"], reviewers=("zzb",))
+    through_review(api, app["id"])
     api.action(app["id"], "open_consultation", "bb")
-    api.action(app["id"], "reply", "sgz-dyz", opinion="agree", comment="东姚庄同意")
-    api.action(app["id"], "reply", "sgz-sg", opinion="disagree", comment="三管村不同意")
+    api.action(
+        app["id"],
+        "reply",
+        "sgz-dyz",
+        capacity="able",
+        decided_by="two_committees",
+        opinion="agree",
+        comment="东姚庄同意",
+    )
+    api.action(
+        app["id"],
+        "reply",
+        "sgz-sg",
+        capacity="able",
+        decided_by="two_committees",
+        opinion="disagree",
+        comment="三管村不同意",
+    )
 
     def replies(as_):
         events = api.get(f"/api/v1/applications/{app['id']}/history", as_).get_json()
@@ -187,4 +204,4 @@ def test_history_shows_a_village_only_its_own_reply_and_no_review_comments(api):
 
     assert replies("sgz-dyz") == {"sgz-dyz"}
     assert replies("sgz") == {"sgz-dyz", "sgz-sg"}  # the township reads its villages' replies
-    assert replies("bb") == {"zzb", "sgz-dyz", "sgz-sg"}
+    assert replies("bb") == {"zzb", "mzj", "czj", "sgz-dyz", "sgz-sg"}

@@ -28,6 +28,7 @@ from sqlalchemy import func, select, update
 from admission.accounts.models import Account, Unit
 from admission.applications import operations as ops
 from admission.applications.models import Application
+from admission.applications.objections import objections
 from admission.core import clock
 from admission.core.db import get_session
 from admission.meetings import operations as meetings
@@ -83,7 +84,8 @@ class Builder:
         self.do(applicant, application, "submit")
         if target == "submitted":
             return
-        self.do("bb", application, "start_preliminary_review", reviewers=list(reviewers), due=self.today)
+        self.do("bb", application, "start_preliminary_review", reviewers=list(reviewers), due=self.today,
+                exclusion_reason="其余成员单位职责与本事项无关")  # fmt: skip
         if target == "returned":
             self.do("bb", application, "return", comment="请补充经费测算依据")
             return
@@ -94,7 +96,8 @@ class Builder:
             return
         self.do("bb", application, "open_consultation", due=self.today)
         for village in replies:
-            self.do(village, application, "reply", opinion="agree_with_conditions", comment="需配发工具")
+            self.do(village, application, "reply", opinion="agree_with_conditions", comment="需配发工具",
+                    capacity="able", decided_by="two_committees")  # fmt: skip
         for township in feedback:
             self.do(township, application, "township_feedback", summary="所辖村原则同意")
         if target == "consultation":
@@ -104,6 +107,10 @@ class Builder:
                     now=self.now + dt.timedelta(days=2))  # fmt: skip
         if target == "re_review":
             return
+        standing = objections(self.session, application)
+        if standing:
+            self.do("bb", application, "respond_to_objections",
+                    responses=[{"subject": o["subject"], "response": "adopted", "text": "已采纳"} for o in standing])  # fmt: skip
         bb = self.accounts["bb"]
         meeting = meetings.schedule_meeting(self.session, bb, {
             "scheduled_at": self.now - dt.timedelta(hours=1), "location": "县委第一会议室", "agenda": [application.id],
@@ -118,7 +125,7 @@ class Builder:
 
     def filed(self, applicant: str, target: str, body: dict, **stage) -> Application:
         application = self.create(applicant, body)
-        stage.setdefault("reviewers", tuple(r for r in ("zzb", "czj", "mzj") if r != applicant))
+        stage.setdefault("reviewers", tuple(r for r in ("zzb", "czj", "mzj", "sfj") if r != applicant)[:3])
         stage.setdefault("replies", ("sgz-dyz", "sgz-sg", "ysz-dg"))
         stage.setdefault("feedback", ("sgz",))
         self.advance(application, applicant, "approved" if target == "published" else target, **stage)

@@ -68,7 +68,15 @@ def assert_counts(api, application_id: int, expect: dict[str, tuple[int, int, in
 
 def answer(api, application_id: int, village: str, opinion: str, when: dt.datetime) -> None:
     with clock(when):
-        api.action(application_id, "reply", village, opinion=opinion, comment="说明")
+        api.action(
+            application_id,
+            "reply",
+            village,
+            capacity="able",
+            decided_by="two_committees",
+            opinion=opinion,
+            comment="说明",
+        )
 
 
 def test_counts_follow_replies_overdue_marks_late_replies_and_extensions(api, demo_app):
@@ -123,7 +131,9 @@ def test_villages_of_one_township_replying_at_once_are_all_counted(api, demo_app
     def reply(code):
         barrier.wait()
         response = clients[code].post(
-            f"/api/v1/applications/{app_id}/actions/reply", code, json={"opinion": "disagree", "comment": "同时答复"}
+            f"/api/v1/applications/{app_id}/actions/reply",
+            code,
+            json={"opinion": "disagree", "comment": "同时答复", "capacity": "unable", "decided_by": "assembly"},
         )
         statuses[code] = response.status_code
 

@@ -35,7 +35,7 @@ from tests.support.procedure import (
 )
 
 # The demo county's API client logs in dozens of units: cheap password hashes (see conftest).
-pytestmark = pytest.mark.usefixtures("fast_password_hashing")
+pytestmark = pytest.mark.usefixtures("fast_password_hashing", "small_review_rounds")
 
 
 def notices(app, kind: str | None = None) -> list:
@@ -78,7 +78,15 @@ def reference(app, application_id: int) -> str:
 def reply(api, when, application_id, villages=(), townships=()):
     with clock(when):
         for code in villages:
-            api.action(application_id, "reply", code, opinion="agree", comment="同意")
+            api.action(
+                application_id,
+                "reply",
+                code,
+                capacity="able",
+                decided_by="two_committees",
+                opinion="agree",
+                comment="同意",
+            )
         for code in townships:
             api.action(application_id, "township_feedback", code, summary="原则同意")
 
@@ -392,7 +400,14 @@ def test_an_approved_one_off_expires_after_its_valid_until(api):
     start = at(dt.date(2026, 12, 1))
     with clock(start):
         application_id = file_and_submit(api, factories.one_off(valid_until="2026-12-31"), applicant="zrzyj")["id"]
-        api.action(application_id, "start_preliminary_review", "bb", reviewers=["zzb"], due="2026-12-04")
+        api.action(
+            application_id,
+            "start_preliminary_review",
+            "bb",
+            exclusion_reason="其余成员单位职责与本事项无关",
+            reviewers=["zzb"],
+            due="2026-12-04",
+        )
         api.action(application_id, "review", "zzb", opinion="agree")
         api.action(application_id, "forward", "bb", comment="一事一批")
         api.action(application_id, "decide", "xwxzf", **county_decision(document_number=f"临政办函〔{YEAR}〕20号"))

@@ -183,7 +183,9 @@ def test_a_bare_draft_lists_every_missing_field(listed):
         ("missing_field", "mechanism"),
         ("no_legal_basis", "proposed.clauses"),
         ("guarantee_missing", "guarantees.authority"),
+        ("guarantee_missing", "guarantees.institutional"),
         ("guarantee_missing", "guarantees.personnel"),
+        ("guarantee_missing", "guarantees.equipment"),
         ("guarantee_missing", "guarantees.funding"),
     ]
     assert all(f.severity == "blocking" and f.message for f in findings)
@@ -235,7 +237,9 @@ def test_funding_with_only_a_note_is_missing(listed):
 def test_no_guarantees_at_all(listed):
     assert codes(screen(admission(guarantees=None), listed=listed)) == [
         ("guarantee_missing", "guarantees.authority"),
+        ("guarantee_missing", "guarantees.institutional"),
         ("guarantee_missing", "guarantees.personnel"),
+        ("guarantee_missing", "guarantees.equipment"),
         ("guarantee_missing", "guarantees.funding"),
     ]
 

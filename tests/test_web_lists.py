@@ -75,7 +75,10 @@ def test_an_application_page_shows_its_latest_events_and_the_whole_record_a_page
     api = Api(demo_app)
     app_id = submitted(api, factories.admission())
     for comment in ("一", "二"):
-        api.action(app_id, "start_preliminary_review", "bb", reviewers=["zzb"])
+        api.action(
+            app_id, "start_preliminary_review", "bb", exclusion_reason="其余成员单位职责与本事项无关",
+            reviewers=["zzb", "mzj", "czj"],
+        )  # fmt: skip
         api.action(app_id, "return", "bb", comment=f"第{comment}次退回")
         api.action(app_id, "submit", "nyncj")
     everything = api.get(f"/api/v1/applications/{app_id}/history", "bb").get_json()
@@ -97,12 +100,16 @@ def test_an_application_page_shows_its_latest_events_and_the_whole_record_a_page
 def test_a_wide_consultation_shows_the_townships_furthest_behind(demo_app, small_pages):
     api = Api(demo_app)
     app_id = submitted(api, community_admission())
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=["zzb"])
-    api.action(app_id, "review", "zzb", opinion="agree")
+    api.action(
+        app_id, "start_preliminary_review", "bb", exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=["zzb", "mzj", "czj"],
+    )  # fmt: skip
+    for unit in ("zzb", "mzj", "czj"):
+        api.action(app_id, "review", unit, opinion="agree")
     api.action(app_id, "open_consultation", "bb")
     # Both communities of 猗氏镇 reply; none of the county agency's eight.
     for code in COMMUNITIES[:2]:
-        api.action(app_id, "reply", code, opinion="agree")
+        api.action(app_id, "reply", code, capacity="able", decided_by="two_committees", opinion="agree")
     bb = signed_in(demo_app, "bb")
     section = main(bb.get(f"/applications/{app_id}")).find("section", id="consultation")
     rows = section.find("tbody").find_all("tr")

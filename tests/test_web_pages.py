@@ -30,7 +30,7 @@ from tests.support.html import (
     post_rendered,
     signed_in,
 )
-from tests.support.procedure import YEAR, county_decision, create, submitted
+from tests.support.procedure import DECIDED, YEAR, county_decision, create, submitted
 
 # These tests log in dozens of times: cheap password hashes for the module (see conftest).
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
@@ -57,16 +57,33 @@ def titled(title: str, content: str | None = None, **changes) -> dict:
     return body
 
 
-def reviewed(api, app_id, reviewers=("zzb",), due: dt.date | None = None, answer=None):
-    api.action(app_id, "start_preliminary_review", "bb", reviewers=list(reviewers), due=(due or today()).isoformat())
+def reviewed(api, app_id, reviewers=("zzb", "mzj", "czj"), due: dt.date | None = None, answer=None):
+    api.action(
+        app_id,
+        "start_preliminary_review",
+        "bb",
+        exclusion_reason="其余成员单位职责与本事项无关",
+        reviewers=list(reviewers),
+        due=(due or today()).isoformat(),
+    )
     for unit in answer if answer is not None else reviewers:
         api.action(app_id, "review", unit, opinion="agree", comment=f"{unit}同意")
 
 
 def consulted(api, app_id, close=True):
     api.action(app_id, "open_consultation", "bb", due=today().isoformat())
-    api.action(app_id, "reply", "sgz-dyz", opinion="agree", comment="同意承接")
-    api.action(app_id, "reply", "sgz-sg", opinion="agree_with_conditions", comment="需配发工具")
+    api.action(
+        app_id, "reply", "sgz-dyz", capacity="able", decided_by="two_committees", opinion="agree", comment="同意承接"
+    )
+    api.action(
+        app_id,
+        "reply",
+        "sgz-sg",
+        capacity="able",
+        decided_by="two_committees",
+        opinion="agree_with_conditions",
+        comment="需配发工具",
+    )
     api.action(app_id, "township_feedback", "sgz", summary="三管镇所辖村原则同意")
     if close:
         with later(1):
@@ -100,12 +117,20 @@ def county(make_module_app, fast_password_hashing):
     ids["submitted"] = submitted(api, titled(TITLES["submitted"]))
 
     ids["review"] = submitted(api, titled(TITLES["review"]))
-    reviewed(api, ids["review"], ("zzb", "mzj"), due=today() + dt.timedelta(days=3), answer=("zzb",))
+    reviewed(api, ids["review"], ("zzb", "mzj", "czj"), due=today() + dt.timedelta(days=3), answer=("zzb",))
 
     ids["consultation"] = submitted(api, titled(TITLES["consultation"], CONSULTATION_CONTENT))
     reviewed(api, ids["consultation"])
     api.action(ids["consultation"], "open_consultation", "bb", due=(today() + dt.timedelta(days=5)).isoformat())
-    api.action(ids["consultation"], "reply", "sgz-dyz", opinion="agree", comment="同意承接")
+    api.action(
+        ids["consultation"],
+        "reply",
+        "sgz-dyz",
+        capacity="able",
+        decided_by="two_committees",
+        opinion="agree",
+        comment="同意承接",
+    )
 
     rid = ids["re_review"] = submitted(api, titled(TITLES["re_review"]))
     reviewed(api, rid)
@@ -113,7 +138,7 @@ def county(make_module_app, fast_password_hashing):
     patched = api.patch(f"/api/v1/applications/{rid}", "nyncj", json={"mechanism": "每周巡查，经费按实测算"})
     assert patched.status_code == 200, patched.get_json()
     api.action(rid, "submit", "nyncj")
-    reviewed(api, rid, ("zzb", "mzj"))
+    reviewed(api, rid, ("zzb", "mzj", "czj"))
     consulted(api, rid)
 
     for key in ("county", "approved"):
@@ -316,8 +341,8 @@ def test_secretariat_start_page_is_the_board_with_progress(county):
         "已批准": set(),
     }  # the draft is the applicant's own business
     review_card = columns["初步审核"][f"/applications/{ids['review']}"]
-    assert review_card.find("progress").attrs == {"value": "1", "max": "2", "aria-label": "审核意见"}
-    assert "审核意见 1/2" in review_card.text and "还剩 3 天" in review_card.text
+    assert review_card.find("progress").attrs == {"value": "1", "max": "3", "aria-label": "审核意见"}
+    assert "审核意见 1/3" in review_card.text and "还剩 3 天" in review_card.text
 
     consultation = api.get(f"/api/v1/applications/{ids['consultation']}", "bb").get_json()["consultation"]
     card = columns["征求意见"][f"/applications/{ids['consultation']}"]
@@ -362,8 +387,13 @@ def test_village_start_page_shows_the_proposed_duty_in_plain_view_and_the_reply_
     assert "还剩 5 天" in card.text and "状态：待答复" in card.text
     form = card.find("form")
     assert form.attrs["action"] == f"/applications/{ids['consultation']}/actions/reply"
-    opinions = [i.attrs["value"] for i in form.find_all("input", type="radio")]
+    opinions = [i.attrs["value"] for i in form.find_all("input", type="radio", name="opinion")]
     assert opinions == ["agree", "agree_with_conditions", "disagree"]
+    capacities = [i.attrs["value"] for i in form.find_all("input", type="radio", name="capacity")]
+    assert capacities == ["able", "with_support", "unable"]
+    assert [o.attrs["value"] for o in form.find("select", name="decided_by").find_all("option")][1:] == [
+        "two_committees", "representatives", "assembly"
+    ]  # fmt: skip
     assert form.find("button").text == "提交答复"
 
     # A village that already replied sees its reply and may change it.
@@ -416,7 +446,7 @@ def test_every_form_rejects_a_missing_csrf_token(demo_app):
     bodies = {
         "start_preliminary_review": {"reviewers": "zzb"},
         "review": {"opinion": "agree"},
-        "reply": {"opinion": "agree"},
+        "reply": {"opinion": "agree", **DECIDED},
         "township_feedback": {"summary": "同意"},
         "return": {"comment": "理由"},
         "reject": {"comment": "理由"},
@@ -430,7 +460,10 @@ def test_every_form_rejects_a_missing_csrf_token(demo_app):
     assert states == ["draft", "submitted"]
     # The same post with the page's token goes through.
     page = f"/applications/{submitted_id}"
-    started = post_form(bb, page, f"{page}/actions/start_preliminary_review", {"reviewers": "zzb"})
+    started = post_form(
+        bb, page, f"{page}/actions/start_preliminary_review",
+        {"reviewers": ["zzb", "mzj", "czj"], "exclusion_reason": "其余成员单位职责与本事项无关"},
+    )  # fmt: skip
     assert started.status_code == 303
     assert api.get(f"/api/v1/applications/{submitted_id}", "bb").get_json()["state"] == "preliminary_review"
 
@@ -725,17 +758,33 @@ def test_the_action_forms_as_rendered_carry_the_application_through_its_stages(d
     form = next(f for f in main(bb.get(url)).find_all("form") if f.attrs["action"].endswith("start_preliminary_review"))
     reviewers = form_fields(form)["reviewers"]
     assert "zzb" in reviewers and "bb" in reviewers and "nyncj" not in reviewers  # all members but the applicant
-    response = post_rendered(bb, url, "start_preliminary_review", reviewers=["zzb"])
+    # Too few, and no reason for those left out: the form comes back with the choice kept.
+    refused = post_rendered(bb, url, "start_preliminary_review", reviewers=["zzb", "mzj"])
+    assert refused.status_code == 422 and state() == "submitted"
+    again = next(f for f in main(refused).find_all("form") if f.attrs["action"].endswith("start_preliminary_review"))
+    assert form_fields(again)["reviewers"] == ["zzb", "mzj"]
+    assert "至少选择 3 个成员单位" in again.find("p", cls="field-error").text
+    response = post_rendered(
+        bb, url, "start_preliminary_review", reviewers=["zzb", "mzj", "czj"], exclusion_reason="其余单位与本事项无关"
+    )
     assert response.status_code == 303 and response.headers["Location"] == url
     after = main(bb.get(url))
     assert "已完成：启动初步审核" in after.find("p", cls="flash").text and state() == "preliminary_review"
 
     zzb = signed_in(demo_app, "zzb")
     assert post_rendered(zzb, url, "review", opinion="agree", comment="组织部同意").status_code == 303
+    for unit in ("mzj", "czj"):
+        api.action(app_id, "review", unit, opinion="agree")
     assert post_rendered(bb, url, "open_consultation").status_code == 303 and state() == "consultation"
 
     village = signed_in(demo_app, "sgz-dyz")
-    reply = post_rendered(village, "/home", "reply", opinion="agree_with_conditions", comment="需配发工具")
+    card = main(village.get("/home")).find("article", cls="card")
+    assert "职责边界" in card.text and "每村每年" in card.text  # the duty's boundary and its funding's unit
+    no_reason = post_rendered(village, "/home", "reply", opinion="agree_with_conditions", capacity="with_support",
+                              decided_by="representatives", comment="")  # fmt: skip
+    assert no_reason.status_code == 422
+    reply = post_rendered(village, "/home", "reply", opinion="agree_with_conditions", comment="需配发工具",
+                          capacity="with_support", decided_by="representatives")  # fmt: skip
     assert reply.status_code == 303
     card = main(village.get("/home")).find("article", cls="card")
     assert "状态：已答复（有条件同意）" in card.text and card.find("button").text == "修改答复"
@@ -783,8 +832,11 @@ def test_application_page_shows_the_duty_reviews_consultation_history_and_the_vi
     rows = [[td.text for td in tr.find_all("td")][:5] for tr in review_table.find("tbody").find_all("tr")]
     assert rows == [
         ["1", "县委组织部", "已答复", "同意", "zzb同意"],
+        ["1", "县民政局", "已答复", "同意", "mzj同意"],
+        ["1", "县财政局", "已答复", "同意", "czj同意"],
         ["2", "县委组织部", "已答复", "同意", "zzb同意"],
         ["2", "县民政局", "已答复", "同意", "mzj同意"],
+        ["2", "县财政局", "已答复", "同意", "czj同意"],
     ]
 
     detail = api.get(f"/api/v1/applications/{ids['re_review']}", "bb").get_json()["consultation"]
@@ -802,10 +854,13 @@ def test_application_page_shows_the_duty_reviews_consultation_history_and_the_vi
         "提交",
         "启动初步审核",
         "提出审核意见",
+        "提出审核意见",
+        "提出审核意见",
         "退回修改",
         "修改",
         "提交",
         "启动初步审核",
+        "提出审核意见",
         "提出审核意见",
         "提出审核意见",
         "征求村（社区）意见",
@@ -816,7 +871,7 @@ def test_application_page_shows_the_duty_reviews_consultation_history_and_the_vi
     ]
     first_submit = page.find("ol", cls="timeline").find_all("li")[1]
     assert "（草稿 → 已提交）" in first_submit.text and "nyncj" in first_submit.text
-    assert "请补充经费测算依据" in page.find("ol", cls="timeline").find_all("li")[4].text
+    assert "请补充经费测算依据" in page.find("ol", cls="timeline").find_all("li")[6].text
 
     # Only what the viewer may do now, as forms.
     def offered(username, key):
@@ -824,7 +879,7 @@ def test_application_page_shows_the_duty_reviews_consultation_history_and_the_vi
         body = main(client.get(f"/applications/{ids[key]}"))
         return action_forms(body), body
 
-    assert set(action_forms(page)) == {"forward", "return", "reject"}
+    assert set(action_forms(page)) == {"forward", "return", "reject", "respond_to_objections"}
     assert page.find("form", action=f"{url}/actions/return").find("textarea").attrs.get("required") is not None
     actions, applicant_view = offered("nyncj", "re_review")
     assert actions == ["withdraw"] and not applicant_view.has("a", href=f"{url}/edit")
@@ -842,9 +897,15 @@ def test_application_page_shows_the_duty_reviews_consultation_history_and_the_vi
 
     # The consulted township and village: their own row and their own action only.
     actions, township_view = offered("sgz", "consultation")
-    assert actions == ["township_feedback"]
+    assert actions == ["township_feedback", "remind_villages"]  # and a button to remind the villages
     section = next(s for s in township_view.find_all("section") if s.find("h2").text == "征求村（社区）意见")
     assert [tr.find("td").text for tr in section.find("tbody").find_all("tr")] == ["三管镇"]
+    # The township reads each of its villages' replies with their text; replies before 0008 read 未记录.
+    replies = {tr.find("td").text: tr.text for tr in section.find("table", cls="village-replies").find_all("tr")[1:]}
+    assert (
+        "同意承接" in replies["东姚庄村"] and "能够承接" in replies["东姚庄村"] and "村两委会议" in replies["东姚庄村"]
+    )
+    assert "待答复" in replies["三管村"]
     actions, village_view = offered("sgz-sg", "consultation")
     assert actions == ["reply"]
     assert CONSULTATION_CONTENT in village_view.find("article", cls="duty").text

@@ -144,6 +144,11 @@ class ConsultationRequest(Base):
     # Read by due date only while pending: see ix_consultation_requests_pending_due.
     due: Mapped[dt.date | None] = mapped_column(Date)
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # 承接能力 and the village body that decided the reply, and when (null on replies made before
+    # they were asked for: shown as 未记录).
+    capacity: Mapped[str | None] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(24))
+    decided_on: Mapped[dt.date | None] = mapped_column(Date)
 
     village: Mapped[Unit] = relationship(foreign_keys=[village_id], lazy="raise_on_sql")
 
@@ -174,6 +179,24 @@ class TownshipFeedback(Base):
     disagree: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     township: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
+
+
+class ObjectionResponse(Base):
+    """The secretariat's answer (意见采纳情况) to one subject's objection in one round."""
+
+    __tablename__ = "objection_responses"
+    __table_args__ = (
+        UniqueConstraint("application_id", "round", "subject_id", name="uq_objection_responses_app_round_subject"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("applications.id", ondelete="CASCADE"))
+    round: Mapped[int] = mapped_column(Integer)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("units.id"))
+    response: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    responded_by: Mapped[str] = mapped_column(String(64))
+    responded_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class ReferenceCounter(Base):

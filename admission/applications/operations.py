@@ -15,10 +15,11 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Account
-from admission.applications import access, stage_actions
+from admission.applications import access, objections, stage_actions
 from admission.applications.enums import Cause
 from admission.applications.models import KIND_PREFIX, Application, ReferenceCounter
 from admission.applications.screening import banned_fields_from_config, blocking, screen
+from admission.applications.screening.terms import special_patterns_from_config
 from admission.applications.workflow import actor_of, find_transition, move_as
 from admission.core import audit, doc_numbers
 from admission.core.clock import today
@@ -27,6 +28,7 @@ from admission.errors import Conflict, Forbidden, Invalid, NotFound
 from admission.meetings.models import Meeting
 from admission.notifications.operations import application_title, notify, units_with_role
 from admission.releases.queries import listed_duties, listed_duty
+from catalogue.db import utcnow
 from catalogue.records import RecordError, normalise_duty
 
 # Re-exported: callers look the listed duties up here.
@@ -161,7 +163,20 @@ def _next_reference(session: Session, kind: str, year: int) -> str:
 
 def screening_findings(session: Session, application: Application) -> list:
     banned = banned_fields_from_config(current_app.config.get("BANNED_FIELDS"))
-    return screen(application.body(), listed=listed_duties(session), banned_fields=banned)
+    terms = current_app.config.get("SCREENING_TERMS") or {}
+    earlier = []
+    if application.kind == "one_off":
+        earlier = [
+            {"proposed": a.proposed, "decided_on": a.decided_on, "reference": a.reference, "id": a.id}
+            for a in session.scalars(
+                select(Application).where(Application.kind == "one_off", Application.applicant_id == application.applicant_id,
+                                          Application.id != application.id, Application.decided_on.is_not(None),
+                                          Application.state.in_(("approved", "published")))
+            )
+        ]  # fmt: skip
+    return screen(application.body(), listed=listed_duties(session), banned_fields=banned,
+                  special_patterns=special_patterns_from_config(terms.get("special")), earlier_one_offs=earlier,
+                  today=today(utcnow()))  # fmt: skip
 
 
 # ----------------------------------------------------------------------------- actions
@@ -267,6 +282,8 @@ ACTIONS = {
     "open_consultation": stage_actions.open_consultation,
     "reply": stage_actions.reply,
     "township_feedback": stage_actions.township_feedback,
+    "remind_villages": stage_actions.remind_villages,
+    "respond_to_objections": objections.respond_to_objections,
     "close_consultation": stage_actions.close_consultation,
     "forward": forward,
     "return": return_,
@@ -345,6 +362,9 @@ GUARDS = {
     "reviews_concluded": stage_actions.reviews_concluded,
     "consultation_concluded": stage_actions.consultation_concluded,
     "meeting_decided_forward": _meeting_decided_forward,
+    "review_passed": objections.review_passed,
+    "villages_accept": objections.villages_accept,
+    "objections_answered": objections.objections_answered,
 }
 
 

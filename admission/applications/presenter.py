@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Account
-from admission.applications import access, stages
+from admission.applications import access, objections, stages
 from admission.applications.models import Application
 from admission.applications.workflow import transitions_for
 from admission.core.schemas import View
@@ -31,6 +31,11 @@ def consultation_for(session: Session, account: Account | None, application: App
     if account is not None and not access.sees_whole_procedure(session, account, application):
         own = account.unit.code
         consultation["per_township"] = [t for t in consultation["per_township"] if t["township"] == own]
+    if account is not None and account.has_role("township"):
+        # A township reads each of its own villages' replies with their text.
+        for township in consultation["per_township"]:
+            if township["township"] == account.unit.code:
+                township["replies"] = stages.village_replies(session, application, account.unit_id)
     return consultation
 
 
@@ -43,6 +48,15 @@ def meetings_of(session: Session, account: Account | None, application: Applicat
          "outcome": outcome, "comment": comment}
         for m, outcome, comment in meetings_for_application(session, application)
     ]  # fmt: skip
+
+
+def objections_for(session: Session, account: Account | None, application: Application, **kw) -> list[dict]:
+    """The objections and their answers, for those who see the whole procedure."""
+    if not access.sees_reviews(session, account, application):
+        return []
+    return [
+        {k: v for k, v in o.items() if k != "subject_id"} for o in objections.objections(session, application, **kw)
+    ]
 
 
 def shown(session: Session, account: Account | None, application: Application) -> View:
@@ -59,6 +73,7 @@ def shown(session: Session, account: Account | None, application: Application) -
         proposed=proposed,
         reviews=reviews,
         consultation=consultation_for(session, account, application),
+        objections=objections_for(session, account, application),
         deadlines={"review": application.review_due, "consultation": application.consultation_due},
         decision={
             "decided_on": application.decided_on,

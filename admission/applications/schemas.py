@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from admission.applications.enums import Cause, FundingPer, Opinion
+from admission.applications.enums import Capacity, Cause, DecidedBy, FundingPer, ObjectionResponse, Opinion
 from admission.applications.models import KINDS, STATES
 from admission.applications.workflow import STATE_LABELS
 from admission.core.schemas import Items, Line, OutSchema, StrictSchema, optional
@@ -105,6 +105,7 @@ class CommentSchema(StrictSchema):
 
 class StartReviewSchema(StrictSchema):
     reviewers = fields.List(Line(validate=validate.Length(max=64)), validate=validate.Length(max=200))
+    exclusion_reason = fields.String(allow_none=True, validate=TEXT)
     due = fields.Date(allow_none=True)
     comment = fields.String(allow_none=True, validate=TEXT)
 
@@ -112,6 +113,34 @@ class StartReviewSchema(StrictSchema):
 class OpinionSchema(StrictSchema):
     opinion = fields.String(required=True, validate=validate.OneOf(OPINIONS))
     comment = fields.String(allow_none=True, validate=TEXT)
+
+
+class ReplySchema(OpinionSchema):
+    capacity = fields.String(
+        required=True,
+        validate=validate.OneOf(Capacity.values(), error="应为能够承接、需支持后承接或无法承接"),
+        error_messages={"required": "请选择承接能力", "null": "请选择承接能力"},
+    )
+    decided_by = fields.String(
+        required=True,
+        validate=validate.OneOf(DecidedBy.values(), error="应为村两委会议、村民代表会议或村民会议"),
+        error_messages={"required": "请选择研究决定的会议", "null": "请选择研究决定的会议"},
+    )
+    decided_on = fields.Date(allow_none=True)
+
+
+class ObjectionAnswerSchema(StrictSchema):
+    subject = Line(required=True, validate=validate.Length(min=1, max=64))
+    response = fields.String(
+        required=True, validate=validate.OneOf(ObjectionResponse.values(), error="应为采纳、部分采纳或不予采纳")
+    )
+    text = fields.String(required=True, validate=TEXT, error_messages={"required": "请写明理由"})
+
+
+class RespondSchema(StrictSchema):
+    responses = fields.List(
+        fields.Nested(ObjectionAnswerSchema), required=True, validate=validate.Length(min=1, max=500)
+    )
 
 
 class OpenConsultationSchema(StrictSchema):
@@ -150,7 +179,9 @@ ACTION_SCHEMAS = {
     "start_preliminary_review": StartReviewSchema,
     "review": OpinionSchema,
     "open_consultation": OpenConsultationSchema,
-    "reply": OpinionSchema,
+    "reply": ReplySchema,
+    "remind_villages": CommentSchema,
+    "respond_to_objections": RespondSchema,
     "township_feedback": FeedbackSchema,
     "close_consultation": CommentSchema,
     "forward": ForwardSchema,
@@ -202,6 +233,40 @@ class TownshipFeedbackOutSchema(OutSchema):
     summary = fields.String(allow_none=True)
 
 
+class VillageReplySchema(OutSchema):
+    """A village's reply as its township reads it."""
+
+    village = fields.String()
+    name = fields.String()
+    status = fields.String()
+    opinion = fields.String(allow_none=True)
+    comment = fields.String(allow_none=True)
+    capacity = fields.String(allow_none=True)
+    decided_by = fields.String(allow_none=True)
+    decided_on = fields.String(allow_none=True)
+    due = fields.String(allow_none=True)
+
+
+class ObjectionSchema(OutSchema):
+    """API.md's OBJECTION: a member unit's or a township's objection, and how it was answered."""
+
+    subject = fields.String()
+    subject_name = fields.String()
+    kind = fields.String(validate=validate.OneOf(("review", "consultation")))
+    summary = fields.String(allow_none=True)
+    response = fields.String(allow_none=True)
+    text = fields.String(allow_none=True)
+
+
+class ConsultationCountsSchema(OutSchema):
+    consulted = fields.Integer()
+    agreed = fields.Integer()
+    conditions = fields.Integer()
+    disagreed = fields.Integer()
+    unable = fields.Integer()
+    no_reply = fields.Integer()
+
+
 class TownshipProgressSchema(OutSchema):
     township = fields.String()
     name = fields.String()
@@ -210,6 +275,7 @@ class TownshipProgressSchema(OutSchema):
     overdue = fields.Integer()
     disagree = fields.Integer()
     feedback = fields.Nested(TownshipFeedbackOutSchema)
+    replies = fields.List(fields.Nested(VillageReplySchema), **optional())
 
 
 class ConsultationSchema(OutSchema):
@@ -260,6 +326,7 @@ class ApplicationSchema(ApplicationSummarySchema):
     findings = Items(fields.Nested(FindingSchema))
     reviews = fields.List(fields.Nested(ReviewSchema))
     consultation = fields.Nested(ConsultationSchema, allow_none=True)
+    objections = fields.List(fields.Nested(ObjectionSchema))
     deadlines = fields.Nested(DeadlinesSchema)
     cause = fields.String(allow_none=True)
     cause_basis = fields.String(allow_none=True)

@@ -9,7 +9,9 @@ from sqlalchemy.orm import Session
 
 from admission.accounts.models import Unit
 from admission.applications import stages
+from admission.applications.enums import AppliesTo, Opinion
 from admission.applications.models import Application, ConsultationRequest, Review, TownshipFeedback
+from admission.applications.objections import review_passes
 from admission.applications.workflow import move_as
 from admission.core.clock import check_due, due_after, today
 from admission.errors import Conflict, Invalid
@@ -19,45 +21,85 @@ from catalogue.records import duty_applies_to
 
 
 def start_preliminary_review(session, account, application, body, now):
+    """Every member unit but the applicant reviews, unless the secretariat leaves some out with a
+    recorded reason; the applicant never reviews its own application (DESIGN.md)."""
     codes = body.get("reviewers")
     member_ids = {code: uid for uid, code in session.execute(
         select(Unit.id, Unit.code).where(Unit.id.in_(units_with_role(session, "member_unit")), Unit.active.is_(True))
+        .order_by(Unit.id)
     )}  # fmt: skip
-    if codes:
-        unknown = [c for c in codes if c not in member_ids]
-        if unknown:
-            raise Invalid(f"以下单位不是联席会议成员单位：{'、'.join(unknown)}", code="invalid",
-                                details={"fields": {"reviewers": unknown}})  # fmt: skip
-        reviewer_ids = [member_ids[c] for c in dict.fromkeys(codes)]
-    else:
-        reviewer_ids = [uid for uid in member_ids.values() if uid != application.applicant_id]
+    eligible = {code: uid for code, uid in member_ids.items() if uid != application.applicant_id}
+    if codes is None:
+        codes = list(eligible)
+    codes = list(dict.fromkeys(codes))
+    if application.applicant.code in codes:
+        raise Invalid("申请单位不能审核本单位的申请", code="invalid",
+                      details={"fields": {"reviewers": f"申请单位“{application.applicant.name}”不能作为审核单位"}})  # fmt: skip
+    unknown = [c for c in codes if c not in member_ids]
+    if unknown:
+        raise Invalid(f"以下单位不是联席会议成员单位：{'、'.join(unknown)}", code="invalid",
+                      details={"fields": {"reviewers": f"不是联席会议成员单位：{'、'.join(unknown)}"}})  # fmt: skip
+    fewest = min(current_app.config.get("ADMISSION_MIN_REVIEWERS", 3), len(eligible))
+    if len(codes) < fewest:
+        raise Invalid(f"初步审核至少须有 {fewest} 个成员单位", code="invalid",
+                      details={"fields": {"reviewers": f"至少选择 {fewest} 个成员单位"}})  # fmt: skip
+    excluded = [c for c in eligible if c not in codes]
+    reason = (body.get("exclusion_reason") or "").strip()
+    if excluded and not reason:
+        raise Invalid(f"未请 {len(excluded)} 个成员单位审核，须说明理由", code="invalid",
+                      details={"fields": {"exclusion_reason": "未请全部成员单位审核时，须填写理由"}})  # fmt: skip
+    reviewer_ids = [member_ids[c] for c in codes]
     due = body.get("due") or due_after(now, current_app.config["REVIEW_WORKING_DAYS"])
     check_due(due, now)
+    changes = {"reviewers": len(reviewer_ids), "due": due}
+    if excluded:
+        changes |= {"excluded": excluded, "exclusion_reason": reason}
     move_as(session, account, application, "start_preliminary_review", now, comment=body.get("comment"),
-          values={"round": application.round + 1, "review_due": due}, changes={"reviewers": len(reviewer_ids), "due": due})  # fmt: skip
+          values={"round": application.round + 1, "review_due": due}, changes=changes)  # fmt: skip
     stages.create_reviews(session, application, reviewer_ids, due)
     notify(session, reviewer_ids, kind="review_requested", application=application,
            title=f"请于 {due.isoformat()} 前提出初步审核意见：{application_title(application)}",
            key=f"review_requested:{application.id}:{application.round}")  # fmt: skip
 
 
+def _reasons_given(body) -> None:
+    """A disagreement or a conditional agreement states its reasons or conditions."""
+    if body["opinion"] != Opinion.AGREE and not (body.get("comment") or "").strip():
+        what = "条件" if body["opinion"] == Opinion.AGREE_WITH_CONDITIONS else "理由"
+        raise Invalid(f"“{Opinion.label_of(body['opinion'])}”须写明{what}", code="comment_required",
+                      details={"fields": {"comment": f"请写明{what}"}})  # fmt: skip
+
+
 def review(session, account, application, body, now):
+    _reasons_given(body)
     row = session.scalars(
         select(Review).where(Review.application_id == application.id, Review.round == application.round,
                              Review.unit_id == account.unit_id).with_for_update()
     ).one()  # fmt: skip
-    before = {"opinion": row.opinion, "comment": row.comment}
+    before = {"opinion": row.opinion, "comment": row.comment, "status": row.status}
     row.opinion, row.comment, row.status, row.answered_at = body["opinion"], body.get("comment"), "answered", now
     session.flush()
     move_as(session, account, application, "review", now, comment=body.get("comment"),
           changes={"opinion": {"from": before["opinion"], "to": row.opinion}, "round": application.round})  # fmt: skip
+    if before["status"] != "answered" and not stages.pending_count(session, Review, application):
+        passed = "，初步审核通过" if review_passes(session, application) else "，初步审核未通过"
+        notify(session, units_with_role(session, "secretariat"), kind="reviews_complete", application=application,
+               title=f"初步审核意见已全部提交{passed}：{application_title(application)}",
+               key=f"reviews_complete:{application.id}:{application.round}")  # fmt: skip
+
+
+SCOPE_COVERS = {"both": {"villages", "communities", "both"}, "villages": {"villages"}, "communities": {"communities"}}
 
 
 def open_consultation(session, account, application, body, now):
+    """Every village and community the duty applies to is consulted, and each is told."""
     default = _default_scope(session, application)
     scope = body.get("scope") or default
-    if default != "both" and scope != default:
-        raise Invalid("征求意见范围只能在事项适用范围内收窄", code="invalid", details={"fields": {"scope": scope}})
+    if default not in SCOPE_COVERS[scope]:
+        raise Invalid(
+            f"征求意见范围不能小于事项的适用范围（{AppliesTo.label_of(default)}）", code="invalid",
+            details={"fields": {"scope": f"事项适用于{AppliesTo.label_of(default)}，征求范围不能只含{AppliesTo.label_of(scope)}"}},
+        )  # fmt: skip
     due = body.get("due") or due_after(now, current_app.config["CONSULTATION_WORKING_DAYS"])
     check_due(due, now)
     move_as(session, account, application, "open_consultation", now, comment=body.get("comment"),
@@ -72,9 +114,21 @@ def open_consultation(session, account, application, body, now):
     notify(session, township_ids, kind="consultation_opened", application=application,
            title=f"请组织所辖村（社区）于 {due.isoformat()} 前答复：{application_title(application)}",
            key=f"consultation_opened:{application.id}:{application.round}")  # fmt: skip
+    village_ids = session.scalars(
+        select(ConsultationRequest.village_id).where(ConsultationRequest.application_id == application.id,
+                                                     ConsultationRequest.round == application.round)
+    ).all()  # fmt: skip
+    notify(session, village_ids, kind="consultation_request", application=application,
+           title=f"征求意见：请于 {due.isoformat()} 前经村（社区）会议研究后答复：{application_title(application)}",
+           key=f"consultation_request:{application.id}:{application.round}")  # fmt: skip
 
 
 def reply(session, account, application, body, now):
+    _reasons_given(body)
+    decided_on = body.get("decided_on") or today(now)
+    if decided_on > today(now):
+        raise Invalid("研究决定的日期不能晚于今天", code="invalid",
+                      details={"fields": {"decided_on": "日期不能晚于今天"}})  # fmt: skip
     row = session.scalars(
         select(ConsultationRequest).where(ConsultationRequest.application_id == application.id,
                                           ConsultationRequest.round == application.round,
@@ -83,11 +137,28 @@ def reply(session, account, application, body, now):
     previous = row.opinion
     before = stages.request_counts(row.status, row.opinion)
     row.opinion, row.comment, row.status, row.answered_at = body["opinion"], body.get("comment"), "answered", now
+    row.capacity, row.decided_by, row.decided_on = body["capacity"], body["decided_by"], decided_on
     session.flush()
     after = stages.request_counts(row.status, row.opinion)
     stages.adjust_counts(session, application, {row.township_id: {k: after[k] - before[k] for k in after}})
     move_as(session, account, application, "reply", now, comment=body.get("comment"),
-          changes={"opinion": {"from": previous, "to": row.opinion}})  # fmt: skip
+          changes={"opinion": {"from": previous, "to": row.opinion}, "capacity": row.capacity,
+                   "decided_by": row.decided_by, "decided_on": decided_on})  # fmt: skip
+
+
+def remind_villages(session, account, application, body, now):
+    """A township reminds its villages that have not replied yet; audited, and each is notified."""
+    pending = session.scalars(
+        select(ConsultationRequest.village_id).where(
+            ConsultationRequest.application_id == application.id, ConsultationRequest.round == application.round,
+            ConsultationRequest.township_id == account.unit_id, ConsultationRequest.status == "pending")
+    ).all()  # fmt: skip
+    if not pending:
+        raise Conflict("所辖村（社区）均已答复，无需催办", code="nothing_to_remind")
+    move_as(session, account, application, "remind_villages", now, comment=body.get("comment"),
+            changes={"reminded": len(pending)})  # fmt: skip
+    notify(session, pending, kind="reminder", application=application, body=body.get("comment"),
+           title=f"{account.unit.name}提醒：请尽快答复征求意见：{application_title(application)}")  # fmt: skip
 
 
 def township_feedback(session, account, application, body, now):

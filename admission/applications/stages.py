@@ -124,18 +124,19 @@ def mark_overdue(session: Session, model, application: Application) -> int:
 
 
 def own_answer(session: Session, account, application: Application, actions) -> dict | None:
-    """The viewer's current opinion and comment, to start the review or reply form from."""
+    """The viewer's current answer, to start the review or reply form from."""
     for action, model, column in (
         ("review", Review, Review.unit_id),
         ("reply", ConsultationRequest, ConsultationRequest.village_id),
     ):
         if action in actions:
+            extra = (model.capacity, model.decided_by, model.decided_on) if model is ConsultationRequest else ()
             row = session.execute(
-                select(model.opinion, model.comment)
+                select(model.opinion, model.comment, *extra)
                 .where(model.application_id == application.id, model.round == application.round,
                        column == account.unit_id)
             ).first()  # fmt: skip
-            return {"opinion": row.opinion, "comment": row.comment} if row else None
+            return dict(row._mapping) if row else None
     return None
 
 
@@ -174,3 +175,23 @@ def consultation_progress(session: Session, application: Application) -> dict:
         "due": application.consultation_due,
         "per_township": townships,
     }
+
+
+def village_replies(session: Session, application: Application, township_id: int) -> list[dict]:
+    """One township's villages' requests in the current round, with what each replied."""
+    request = ConsultationRequest
+    rows = session.execute(
+        select(Unit.code, Unit.name, request.status, request.opinion, request.comment, request.capacity,
+               request.decided_by, request.decided_on, request.due)
+        .join(Unit, Unit.id == request.village_id)
+        .where(request.application_id == application.id, request.round == application.round,
+               request.township_id == township_id)
+        .order_by(Unit.code)
+    ).all()  # fmt: skip
+    return [
+        {"village": r.code, "name": r.name, "status": r.status, "opinion": r.opinion, "comment": r.comment,
+         "capacity": r.capacity, "decided_by": r.decided_by,
+         "decided_on": r.decided_on.isoformat() if r.decided_on else None,
+         "due": r.due.isoformat() if r.due else None}
+        for r in rows
+    ]  # fmt: skip

@@ -49,21 +49,35 @@ TRANSITIONS: tuple[Transition, ...] = (
     Transition("review", ("preliminary_review",), None, ("member_unit",), rule="assigned_reviewer", label=_l("提出审核意见")),
     Transition(
         "open_consultation", ("preliminary_review",), "consultation", SECRETARIAT, kinds=PROCEDURE_KINDS,
-        guards=("reviews_concluded",), label=_l("征求村（社区）意见"),
+        guards=("reviews_concluded", "review_passed"), label=_l("征求村（社区）意见"),
     ),
     Transition("reply", ("consultation",), None, ("village",), rule="consulted_village", label=_l("答复征求意见")),
     Transition("township_feedback", ("consultation",), None, ("township",), rule="consulted_township", label=_l("乡镇书面反馈")),
     Transition(
+        "remind_villages", ("consultation",), None, ("township",), rule="consulted_township",
+        label=_l("催办未答复的村（社区）"),
+    ),
+    Transition(
         "close_consultation", ("consultation",), "re_review", SECRETARIAT, kinds=PROCEDURE_KINDS,
         guards=("consultation_concluded",), label=_l("结束征求意见，进入复审"),
     ),
+    # Every objection is answered before an application leaves the joint meeting (DESIGN.md).
+    Transition(
+        "respond_to_objections", ("consultation", "re_review"), None, SECRETARIAT, kinds=PROCEDURE_KINDS,
+        label=_l("答复意见采纳情况"),
+    ),
+    # A one-off goes to the county from the review: its reviewers' conditions are answered there.
+    Transition(
+        "respond_to_objections", ("preliminary_review",), None, SECRETARIAT, kinds=("one_off",),
+        label=_l("答复意见采纳情况"),
+    ),
     Transition(
         "forward", ("re_review",), "county_review", SECRETARIAT, kinds=PROCEDURE_KINDS,
-        guards=("meeting_decided_forward",), label=_l("报县委、县政府审定"),
+        guards=("villages_accept", "objections_answered", "meeting_decided_forward"), label=_l("报县委、县政府审定"),
     ),
     Transition(
         "forward", ("preliminary_review",), "county_review", SECRETARIAT, kinds=("one_off",),
-        guards=("reviews_concluded",), label=_l("报县委、县政府审定"),
+        guards=("reviews_concluded", "review_passed", "objections_answered"), label=_l("报县委、县政府审定"),
     ),
     Transition(
         "extend_deadline", ("preliminary_review", "consultation"), None, SECRETARIAT, requires_comment=True,

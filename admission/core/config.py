@@ -48,6 +48,16 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Default due dates when the secretariat opens a stage without naming one.
         "REVIEW_WORKING_DAYS": int(env.get("ADMISSION_REVIEW_WORKING_DAYS", 10)),
         "CONSULTATION_WORKING_DAYS": int(env.get("ADMISSION_CONSULTATION_WORKING_DAYS", 15)),
+        # The gate's rules (DESIGN.md): the fewest member units a review round may ask, when a round
+        # passes (unanimous: no opinion given disagrees; majority: more agree than disagree), and the
+        # share of consulted villages that, disagreeing or unable to take the duty on, stops it.
+        "ADMISSION_MIN_REVIEWERS": int(env.get("ADMISSION_MIN_REVIEWERS", 3)),
+        "ADMISSION_PRELIMINARY_PASS": env.get("ADMISSION_PRELIMINARY_PASS", "unanimous"),
+        "ADMISSION_OBJECTION_LIMIT": _fraction(env.get("ADMISSION_OBJECTION_LIMIT", "1/3")),
+        # Screening's term families (screening/terms.py), as JSON; None keeps the defaults.
+        "SCREENING_TERMS": json.loads(env["ADMISSION_SCREENING_TERMS"])
+        if env.get("ADMISSION_SCREENING_TERMS")
+        else None,
         "DEADLINES_IN_WORKING_DAYS": env.get("ADMISSION_DEADLINES_IN", "working_days") != "calendar_days",
         # Fields that may not be pushed onto villages as their own duty; None keeps DESIGN.md's defaults.
         # Set as JSON: [{"name": "行政执法", "keywords": ["行政执法", "执法检查"]}, ...]
@@ -82,6 +92,18 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config.update(overrides)
     config["SECRET_KEY"] = overrides.get("SECRET_KEY") or env.get("SECRET_KEY") or _dev_secret(instance_path, config)
     return config
+
+
+def _fraction(value: str) -> float:
+    """ "1/3" or "0.34" as a number between 0 and 1."""
+    text = str(value).strip()
+    try:
+        number = float(text) if "/" not in text else float(text.split("/")[0]) / float(text.split("/")[1])
+    except (ValueError, ZeroDivisionError):
+        raise ConfigError(f"ADMISSION_OBJECTION_LIMIT 应为分数或小数，例如 1/3：{value}") from None
+    if not 0 <= number <= 1:
+        raise ConfigError(f"ADMISSION_OBJECTION_LIMIT 应在 0 与 1 之间：{value}")
+    return number
 
 
 def _dev_secret(instance_path: str, config: dict) -> str:

@@ -7,7 +7,19 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, current_app
 
-from admission.applications.enums import AppliesTo, Cause, DutyRole, Kind, Opinion, RowStatus, State
+from admission.applications.enums import (
+    AppliesTo,
+    Capacity,
+    Cause,
+    DecidedBy,
+    DutyRole,
+    FundingPer,
+    Kind,
+    ObjectionResponse,
+    Opinion,
+    RowStatus,
+    State,
+)
 from admission.applications.workflow import ACTION_LABELS
 from admission.core.i18n import gettext
 from admission.core.i18n import lazy_gettext as _l
@@ -117,9 +129,17 @@ def init_app(app: Flask) -> None:
         action_label=lambda v: ACTION_LABELS.get(v, v),
         combine_duty=combine_duty,
         money=money,
+        # Replies made before these were asked for read 未记录 (not recorded).
+        capacity=lambda v: Capacity.label_of(v) if v else gettext("未记录"),
+        decided_by=lambda v: DecidedBy.label_of(v) if v else gettext("未记录"),
+        objection_response=lambda v: ObjectionResponse.label_of(v) if v else gettext("尚未答复"),
+        funding_per=lambda v: FundingPer.label_of(v, "—"),
     )
     app.jinja_env.globals.update(
         opinions=Opinion.choices(),
+        capacities=Capacity.choices(),
+        deciding_bodies=DecidedBy.choices(),
+        objection_responses=ObjectionResponse.choices(),
         state_label=State.label_of,
         kind_label=Kind.label_of,
         cause_label=Cause.label_of,

@@ -104,11 +104,27 @@ def change_log(session: Session, release: Release) -> list[dict]:
     if missing:
         previous = get_release(session, release.version - 1)
         titles |= {d["code"]: d["title"] for d in release_records(session, previous)}
-    decisions = application_decisions(session, [c.application_id for c in changes if c.application_id])
+    # What the villages said and how each objection was answered, published with the change: computed
+    # from each application's last round (once approved, its opinions and answers no longer change),
+    # in a few queries however many changes the release carries.
+    from admission.applications.objections import consultation_counts_of, objections_of
+
+    ids = [c.application_id for c in changes if c.application_id]
+    decisions = application_decisions(session, ids)
+    counts, answered = consultation_counts_of(session, ids), objections_of(session, ids)
     empty = {"reference": None, "decision": None, "cause": None, "cause_basis": None}
     return [
-        c.to_dict() | {"title": titles.get(c.duty_code, "")} | decisions.get(c.application_id, empty) for c in changes
-    ]
+        c.to_dict() | {
+            "title": titles.get(c.duty_code, ""),
+            "consultation": _published(counts.get(c.application_id)),
+            "objections": [{k: v for k, v in o.items() if k != "subject_id"} for o in answered.get(c.application_id, [])],
+        } | decisions.get(c.application_id, empty)
+        for c in changes
+    ]  # fmt: skip
+
+
+def _published(counts: dict | None) -> dict | None:
+    return {k: v for k, v in counts.items() if k != "objecting"} if counts else None
 
 
 def application_decisions(session: Session, ids: list[int]) -> dict[int, dict]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from admission.applications.schemas import ID, SHORT
+from admission.applications.schemas import ID, SHORT, ConsultationCountsSchema, ObjectionSchema
 from admission.core.schemas import Items, Line, OutSchema, StrictSchema
 
 
@@ -94,6 +94,8 @@ class ChangeSchema(OutSchema):
     decision = fields.Nested(ChangeDecisionSchema, allow_none=True)
     cause = fields.String(allow_none=True)
     cause_basis = fields.String(allow_none=True)
+    consultation = fields.Nested(ConsultationCountsSchema, allow_none=True)
+    objections = fields.List(fields.Nested(ObjectionSchema))
 
 
 class DraftChangeSchema(ChangeSchema):

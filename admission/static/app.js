@@ -6,3 +6,16 @@ document.addEventListener("submit", function (event) {
     event.preventDefault();
   }
 });
+
+// Select all or none of the member units of a review (the boxes start ticked: the default).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("[data-check]") : null;
+  if (!button) {
+    return;
+  }
+  var fieldset = button.closest("fieldset");
+  var boxes = fieldset ? fieldset.querySelectorAll("input[type=checkbox]") : [];
+  for (var i = 0; i < boxes.length; i++) {
+    boxes[i].checked = button.getAttribute("data-check") === "all";
+  }
+});

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from marshmallow import ValidationError
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -12,7 +13,7 @@ from admission.accounts.models import Unit
 from admission.applications import access, stages
 from admission.applications import operations as ops
 from admission.applications.models import KINDS, Application
-from admission.applications.presenter import allowed_actions, consultation_for
+from admission.applications.presenter import allowed_actions, consultation_for, objections_for
 from admission.applications.schemas import ACTION_SCHEMAS, ApplicationBodySchema
 from admission.applications.workflow import ACTION_LABELS, COMMENT_REQUIRED
 from admission.core import fragments
@@ -165,21 +166,26 @@ def edit_application(application_id: int):
 
 @blueprint.get("/applications/<int:application_id>")
 @login_required
-def view_application(application_id: int):
+def view_application(application_id: int, posted: dict | None = None, errors: dict | None = None):
     session = get_session()
     application = _load(application_id)
     actions = allowed_actions(session, current_user, application)
     day = today()
+
+    def context() -> dict:
+        return _actions(session, application, actions, day) | _record(session, application, day) | {
+            "posted": posted, "errors": errors or {}}  # fmt: skip
+
+    if posted is not None:
+        # A form shown again after an error keeps what was entered: never from or into the cache.
+        body = Markup(render_template("web/application/_body.html", **context()))
+        return render_template("web/application.html", application=application, body=body)
     # What the viewer sees and may do differs by unit (a township sees its own villages); the
     # meetings a forward can cite are not the application's own events, but every change's.
     key = ("application", application.id, *fragments.application_version(application.id), current_user.unit_id, day)
     if "forward" in actions:
         key += (fragments.data_version(),)
-    body = fragments.render(
-        key,
-        "web/application/_body.html",
-        lambda: _actions(session, application, actions, day) | _record(session, application, day),
-    )
+    body = fragments.render(key, "web/application/_body.html", context)
     from admission.meetings.queries import meetings_for_application
 
     # Outside the kept fragment: a meeting's minutes change the decisions shown, not the application.
@@ -199,8 +205,12 @@ def _actions(session, application: Application, actions: list[str], day) -> dict
 
         # The meetings that decided to forward it: the only ones a forward from re_review may cite.
         meetings = [m for m, outcome, _c in meetings_for_application(session, application) if outcome == "forward"]
+    objections_detail = (
+        objections_for(session, current_user, application, detail=True) if "respond_to_objections" in actions else []
+    )
     return {
         "actions": actions, "labels": ACTION_LABELS, "comment_required": COMMENT_REQUIRED,
+        "objections_detail": objections_detail,
         "member_units": member_units, "meetings": meetings,
         "can_edit": access.can_edit(current_user, application), "today": day,
         "own_answer": stages.own_answer(session, current_user, application, actions),
@@ -221,6 +231,7 @@ def _record(session, application: Application, day) -> dict:
         session, current_user, application, limit=HISTORY_SHOWN, newest=True
     )
     return {
+        "objections": objections_for(session, current_user, application),
         "application": application, "listed": listed, "comparison": comparison, "consultation": consultation,
         "townships": _slowest_townships(consultation), "show_reviews": show_reviews,
         "reviews": stages.reviews(session, application) if show_reviews else [], "history": history,
@@ -272,14 +283,21 @@ def application_history(application_id: int):
 def _action_body(action: str) -> dict:
     form = request.form
     raw = {}
-    for key in ("comment", "opinion", "summary", "scope", "decision", "document_number", "county_meeting", "unit"):
+    for key in ("comment", "opinion", "summary", "scope", "decision", "document_number", "county_meeting", "unit",
+                "capacity", "decided_by", "exclusion_reason"):  # fmt: skip
         if form.get(key):
             raw[key] = form[key]
     for key in ("due", "decided_on"):
         if form.get(key):
             raw[key] = form[key]
     if action == "start_preliminary_review":
+        # Nothing ticked is a choice too (refused below the minimum), not "the default".
         raw["reviewers"] = form.getlist("reviewers")
+    if action == "respond_to_objections":
+        raw["responses"] = [
+            {"subject": s, "response": form.get(f"response-{s}"), "text": form.get(f"text-{s}", "")}
+            for s in form.getlist("subject") if form.get(f"response-{s}")
+        ]  # fmt: skip
     if form.get("meeting_id"):
         raw["meeting_id"] = form.get("meeting_id", type=int)
     allowed = ACTION_SCHEMAS[action]().fields
@@ -305,11 +323,18 @@ def application_action(application_id: int, action: str):
         if exc.status == 403:
             abort(403)
         flash(exc.message, "error")
-        return _rerender(application_id), exc.status
+        fields = exc.details.get("fields")
+        return _rerender(application_id, action, fields), exc.status
     flash(_("已完成：%(action)s", action=ACTION_LABELS[action]), "success")
     return redirect(url_for("web.view_application", application_id=application.id), 303)
 
 
-def _rerender(application_id: int):
+def _rerender(application_id: int, action: str | None = None, fields: dict | None = None):
     get_session().rollback()
+    if action == "start_preliminary_review":
+        posted = {
+            "reviewers": request.form.getlist("reviewers"),
+            "exclusion_reason": request.form.get("exclusion_reason", ""),
+        }
+        return view_application(application_id, posted=posted, errors=fields)
     return view_application(application_id)

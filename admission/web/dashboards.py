@@ -102,6 +102,7 @@ def village_section(session: Session, account: Account, limit: int | None = None
         _listed()
         .add_columns(
             request.due.label("own_due"), request.status.label("own_status"), request.opinion, request.comment,
+            request.capacity, request.decided_by, request.decided_on, Application.boundary,
             Application.proposed, Application.guarantees["funding"].label("funding"),
         )
         .join(request, _current_round(request))
@@ -111,7 +112,8 @@ def village_section(session: Session, account: Account, limit: int | None = None
     rows, total = _rows(session, query, limit, offset)
     items = [
         {"application": summary(r), "due": r.own_due, "status": r.own_status, "opinion": r.opinion,
-         "comment": r.comment, "proposed": r.proposed, "funding": r.funding}
+         "comment": r.comment, "proposed": r.proposed, "funding": r.funding, "capacity": r.capacity,
+         "decided_by": r.decided_by, "decided_on": r.decided_on, "boundary": r.boundary}
         for r in rows
     ]  # fmt: skip
     return Section(items, total)

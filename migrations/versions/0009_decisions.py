@@ -7,7 +7,7 @@ decided and the cause of an amendment or withdrawal. Releases keep their issuing
 Existing minutes become version 1; existing releases loaded from files are marked ``import``.
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-01
 """
 
@@ -17,7 +17,7 @@ from alembic import op
 from catalogue.db import JSONType, UTCDateTime
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

@@ -44,8 +44,29 @@ def file_and_submit(api, body, applicant="nyncj") -> dict:
     return submitted
 
 
-def through_review(api, app_id, reviewers=("zzb", "mzj")):
-    started = api.action(app_id, "start_preliminary_review", "bb", reviewers=list(reviewers), due=TODAY.isoformat())
+# Three member units (ADMISSION_MIN_REVIEWERS), the others left out with the reason on the record.
+REVIEWERS = ("zzb", "mzj", "czj")
+EXCLUSION_REASON = "其余成员单位职责与本事项无关"
+# What a village's reply records besides its opinion (API.md "reply").
+DECIDED = {"capacity": "able", "decided_by": "two_committees"}
+
+
+def start_review(api, app_id, reviewers=REVIEWERS, **body) -> dict:
+    return api.action(app_id, "start_preliminary_review", "bb", reviewers=list(reviewers),
+                      exclusion_reason=EXCLUSION_REASON, **body)  # fmt: skip
+
+
+def answer_objections(api, app_id, response="adopted", text="已按意见修改职责边界并增加经费") -> dict:
+    """The secretariat answers every standing objection (needed before forward)."""
+    standing = get(api, app_id)["objections"]
+    if not standing:
+        return get(api, app_id)
+    responses = [{"subject": o["subject"], "response": response, "text": text} for o in standing]
+    return api.action(app_id, "respond_to_objections", "bb", responses=responses)
+
+
+def through_review(api, app_id, reviewers=REVIEWERS):
+    started = start_review(api, app_id, reviewers, due=TODAY.isoformat())
     assert started["state"] == "preliminary_review" and len(started["reviews"]) == len(reviewers)
     for unit in reviewers:
         api.action(app_id, "review", unit, opinion="agree", comment="同意")
@@ -55,8 +76,18 @@ def through_review(api, app_id, reviewers=("zzb", "mzj")):
 def through_consultation(api, app_id):
     opened = api.action(app_id, "open_consultation", "bb", due=TODAY.isoformat())
     assert opened["state"] == "consultation"
-    api.action(app_id, "reply", "sgz-dyz", opinion="agree", comment="同意承接")
-    api.action(app_id, "reply", "sgz-sg", opinion="agree_with_conditions", comment="需配发工具")
+    api.action(
+        app_id, "reply", "sgz-dyz", capacity="able", decided_by="two_committees", opinion="agree", comment="同意承接"
+    )
+    api.action(
+        app_id,
+        "reply",
+        "sgz-sg",
+        capacity="able",
+        decided_by="two_committees",
+        opinion="agree_with_conditions",
+        comment="需配发工具",
+    )
     api.action(app_id, "township_feedback", "sgz", summary="三管镇所辖村原则同意")
     # Not every village answered: closing is refused until the due date has passed.
     refused = api.post(f"/api/v1/applications/{app_id}/actions/close_consultation", "bb", json={})
@@ -98,6 +129,7 @@ def county_decision(**extra) -> dict:
 
 def forward(api, app_id, meeting_id=None):
     """Forward from re_review after a meeting that decided so (held now, unless ``meeting_id`` is given)."""
+    answer_objections(api, app_id)
     meeting_id = meeting_id or hold_meeting(api, [app_id])
     forwarded = api.action(app_id, "forward", "bb", comment="复审通过", meeting_id=meeting_id)
     assert forwarded["state"] == "county_review"
@@ -148,10 +180,12 @@ def run(app, when: dt.datetime) -> list[str]:
 
 
 def in_review(api, when: dt.datetime, due: dt.date | None, reviewers=("zzb", "mzj"), body=None) -> int:
+    """Two reviewers by default: modules following single deadlines set ADMISSION_MIN_REVIEWERS (see
+    ``small_review_rounds``); the size of a round is tested in test_gate_rules.py."""
     with clock(when):
         application_id = file_and_submit(api, body or factories.admission())["id"]
         extra = {"due": due.isoformat()} if due else {}
-        api.action(application_id, "start_preliminary_review", "bb", reviewers=list(reviewers), **extra)
+        start_review(api, application_id, reviewers, **extra)
     return application_id
 
 
@@ -163,9 +197,10 @@ def community_admission() -> dict:
 
 def in_consultation(api, when: dt.datetime, due: dt.date) -> int:
     """An admission whose consultation (10 communities, townships ysz and sqzg) is open until ``due``."""
-    application_id = in_review(api, when, when.date(), reviewers=("zzb",), body=community_admission())
+    application_id = in_review(api, when, when.date(), reviewers=REVIEWERS, body=community_admission())
     with clock(when):
-        api.action(application_id, "review", "zzb", opinion="agree")
+        for unit in REVIEWERS:
+            api.action(application_id, "review", unit, opinion="agree")
         opened = api.action(application_id, "open_consultation", "bb", due=due.isoformat())
     assert opened["consultation"]["in_scope"] == len(COMMUNITIES) and opened["consultation"]["townships"] == 2
     return application_id
