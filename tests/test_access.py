@@ -17,7 +17,8 @@ OPINION = "须明确经费拨付时间"
 
 def _in_review(api) -> int:
     app = file_and_submit(api, factories.admission())
-    api.action(app["id"], "start_preliminary_review", "bb", reviewers=["zzb", "mzj"], due=TODAY.isoformat())
+    api.action(app["id"], "start_preliminary_review", "bb", reviewers=["zzb", "mzj", "rsj"], due=TODAY.isoformat(),
+               exclusion_reason="与本事项无关的成员单位不参加审核")  # fmt: skip
     api.action(app["id"], "review", "mzj", opinion="agree_with_conditions", comment=OPINION)
     return app["id"]
 
@@ -33,6 +34,7 @@ def test_a_township_that_is_no_reviewer_reads_no_opinion_through_any_path(api, d
     app_id = _in_review(api)
     # The township sees the application once its villages are consulted; it never reviewed it.
     api.action(app_id, "review", "zzb", opinion="agree")
+    api.action(app_id, "review", "rsj", opinion="agree")
     api.action(app_id, "open_consultation", "bb", due=(TODAY + dt.timedelta(days=20)).isoformat())
     detail = api.get(f"/api/v1/applications/{app_id}", "sgz")
     assert detail.status_code == 200
@@ -57,7 +59,8 @@ def _meeting(api, agenda, attendees) -> dict:
 def test_an_attendee_sees_only_the_agenda_items_it_may_see(api, demo_app):
     reviewed = _in_review(api)
     other = file_and_submit(api, factories.admission())["id"]
-    api.action(other, "start_preliminary_review", "bb", reviewers=["zzb", "rsj", "sfj"], due=TODAY.isoformat())
+    api.action(other, "start_preliminary_review", "bb", reviewers=["zzb", "rsj", "sfj"], due=TODAY.isoformat(),
+               exclusion_reason="与本事项无关的成员单位不参加审核")  # fmt: skip
     # czj (县财政局) is a member unit asked to review neither application.
     meeting = _meeting(api, [reviewed, other], ["zzb", "mzj", "czj"])
     assert api.get(f"/api/v1/meetings/{meeting['id']}", "bb").get_json()["agenda"] == [reviewed, other]

@@ -46,7 +46,7 @@ def review_passes(session: Session, application: Application) -> bool:
     return disagree == 0
 
 
-def review_passed(session: Session, application: Application, now) -> None:
+def review_passed(session: Session, application: Application, now, body=None) -> None:
     """Guard: the round's opinions pass; until then the secretariat returns, rejects or waits."""
     if review_passes(session, application):
         return
@@ -100,7 +100,7 @@ def consultation_counts(session: Session, application: Application) -> dict[str,
     return consultation_counts_of(session, [application.id])[application.id]
 
 
-def villages_accept(session: Session, application: Application, now) -> None:
+def villages_accept(session: Session, application: Application, now, body=None) -> None:
     """Guard: no more than ADMISSION_OBJECTION_LIMIT of those consulted disagree or cannot take it on."""
     counts = consultation_counts(session, application)
     limit = current_app.config.get("ADMISSION_OBJECTION_LIMIT", 1 / 3)
@@ -202,7 +202,7 @@ def objections(session: Session, application: Application, *, detail: bool = Fal
     return objections_of(session, [application.id], detail=detail)[application.id]
 
 
-def objections_answered(session: Session, application: Application, now) -> None:
+def objections_answered(session: Session, application: Application, now, body=None) -> None:
     """Guard: every objection has its answer on the record before the application is forwarded."""
     unanswered = [o for o in objections(session, application) if o["response"] is None]
     if unanswered:
