@@ -1,15 +1,13 @@
-"""Assembling and publishing releases (secretariat), and the public one-off register."""
+"""Assembling and publishing releases (secretariat)."""
 
 from __future__ import annotations
 
 from flask import jsonify
-from sqlalchemy import select
 
 from admission.accounts.auth import require_account
 from admission.api import blueprint
 from admission.api.schemas import ReleaseRequestSchema
 from admission.api.util import json_body, load
-from admission.applications.models import Application
 from admission.core.db import get_session
 from admission.releases import access
 from admission.releases import operations as release_ops
@@ -66,41 +64,3 @@ def publish_release(version: int):
 def discard_release(version: int):
     release_ops.discard_release(get_session(), require_account(), version)
     return "", 204
-
-
-def one_off_register(session, today) -> list[dict]:
-    rows = session.scalars(
-        select(Application)
-        .where(Application.kind == "one_off", Application.state == "approved")
-        .order_by(Application.decided_on.desc(), Application.id.desc())
-    ).all()
-    register = []
-    for a in rows:
-        proposed = a.proposed or {}
-        funding = (a.guarantees or {}).get("funding") or {}
-        expired = a.expired_at is not None or (a.valid_until is not None and a.valid_until < today)
-        register.append(
-            {
-                "id": a.id,
-                "reference": a.reference,
-                "title": proposed.get("title"),
-                "applicant": a.applicant.name,
-                "reason": a.reason,
-                "funding": {k: funding.get(k) for k in ("amount", "per", "source")},
-                "decided_on": a.decided_on.isoformat() if a.decided_on else None,
-                "document_number": a.decision_document_number,
-                "valid_until": a.valid_until.isoformat() if a.valid_until else None,
-                "status": "expired" if expired else "active",
-            }
-        )
-    return register
-
-
-@blueprint.get("/one-offs")
-def one_offs():
-    from flask import current_app
-
-    from admission.core.clock import local_today
-    from catalogue.db import utcnow
-
-    return jsonify(one_off_register(get_session(), local_today(utcnow(), current_app.config["ADMISSION_TIMEZONE"])))

@@ -74,6 +74,19 @@ class ProposedDutySchema(Schema):
     flow = fields.Nested(FlowSchema, allow_none=True)
 
 
+class OneOffScopeSchema(StrictSchema):
+    """{"all": true} | {"townships": [codes]} | {"units": [village/community codes]}: exactly one."""
+
+    all = fields.Boolean(validate=validate.Equal(True, error="应为 true"))
+    townships = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(min=1, max=200))
+    units = fields.List(fields.String(validate=validate.Length(max=64)), validate=validate.Length(min=1, max=20000))
+
+    @validates_schema
+    def _exactly_one(self, data, **kwargs):
+        if len(data) != 1:
+            raise ValidationError('应为 {"all": true}、{"townships": [...]} 或 {"units": [...]} 之一', "_schema")
+
+
 class ApplicationBodySchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     duty_code = fields.String(allow_none=True, validate=validate.Length(max=16))
@@ -84,6 +97,10 @@ class ApplicationBodySchema(StrictSchema):
     guarantees = fields.Nested(GuaranteesSchema, allow_none=True)
     special_requirements = fields.Nested(SpecialRequirementsSchema, allow_none=True)
     valid_until = fields.Date(allow_none=True)
+    valid_from = fields.Date(allow_none=True)
+    tasks = fields.String(allow_none=True, validate=TEXT)
+    scope = fields.Nested(OneOffScopeSchema, allow_none=True)
+    conditions = fields.String(allow_none=True, validate=TEXT)
 
 
 class ApplicationPatchSchema(ApplicationBodySchema):

@@ -43,6 +43,11 @@ class Application(Base):
     guarantees: Mapped[dict | None] = mapped_column(JSONType)
     special_requirements: Mapped[dict | None] = mapped_column(JSONType)
     valid_until: Mapped[dt.date | None] = mapped_column(Date)
+    # One-offs (一事一批): what the villages do, which villages, what is provided besides the funding.
+    tasks: Mapped[str | None] = mapped_column(Text)
+    scope: Mapped[dict | None] = mapped_column(JSONType)
+    conditions: Mapped[str | None] = mapped_column(Text)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
 
     # Screening findings of the last submit: the warnings every reviewer sees.
     findings: Mapped[list | None] = mapped_column(JSONType)
@@ -88,6 +93,10 @@ class Application(Base):
             "guarantees": self.guarantees,
             "special_requirements": self.special_requirements,
             "valid_until": self.valid_until,
+            "valid_from": self.valid_from,
+            "tasks": self.tasks,
+            "scope": self.scope,
+            "conditions": self.conditions,
         }
 
 

@@ -87,6 +87,16 @@ def present(session: Session, account: Account | None, application: Application)
         "guarantees": application.guarantees,
         "special_requirements": application.special_requirements,
         "valid_until": _date(application.valid_until),
+        **(
+            {
+                "valid_from": _date(application.valid_from),
+                "tasks": application.tasks,
+                "scope": application.scope,
+                "conditions": application.conditions,
+            }
+            if application.kind == "one_off"
+            else {}
+        ),
         "findings": application.findings or [],
         "reviews": reviews,
         "consultation": consultation,

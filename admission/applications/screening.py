@@ -168,6 +168,10 @@ def screen(
                 "一事一批的协助事项须写明截止日期（有效期至），请填写。",
             )
         )  # fmt: skip
+    if kind == "one_off":
+        from admission.applications import one_offs
+
+        findings += one_offs.findings(application)
 
     findings += banned_warnings
     exclude = str(application.get("duty_code") or "").strip() if kind == "amendment" else None

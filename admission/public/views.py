@@ -10,6 +10,7 @@ from admission.core.i18n import LOCALES
 from admission.public import blueprint
 from admission.releases import queries as cv
 from admission.releases.operations import EXPORT_TYPES, export_release
+from admission.releases.publication import chat_text
 from catalogue.releases import release_records
 
 
@@ -50,6 +51,7 @@ def release(version: int):
         changes=cv.change_log(session, release),
         categories=cv.by_category(records),
         duty_count=len(records),
+        chat_text=chat_text(release, len(records)),
     )
 
 

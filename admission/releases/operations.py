@@ -57,6 +57,7 @@ EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
     "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
@@ -84,7 +85,18 @@ def export_release(session: Session, version: int | None, fmt: str) -> bytes:
         from admission.rendering import pdf
 
         return pdf.release_table(release, records)
+    if fmt == "docx":
+        from catalogue import word
+
+        return word.list_docx(records, f"{release.title}（第{release.version}版）")
     raise NotFound(f"不支持的导出格式：{fmt}")
+
+
+def notice_docx(session: Session, version: int) -> bytes:
+    from catalogue import word
+
+    release = find_release(session, version)
+    return word.notice_docx(release.notice or "", dated=f"{release.published_at:%Y-%m-%d}")
 
 
 # --------------------------------------------------------------- releases from approved applications
@@ -211,6 +223,8 @@ def publish_assembled_release(session: Session, account, version: int, *, now: d
     """Publish a draft release and mark every application it carries as published."""
     from admission.applications import operations as application_ops
     from admission.applications.models import Application
+    from admission.notifications.operations import application_title
+    from admission.releases import postings
     from catalogue.releases import publish_release, release_changes
 
     if account is not None:  # None: the scheduler or the CLI, acting for the joint meeting
@@ -225,6 +239,9 @@ def publish_assembled_release(session: Session, account, version: int, *, now: d
     applications = session.scalars(select(Application).where(Application.id.in_(ids)).order_by(Application.id)).all()
     for application in applications:
         application_ops.publish(session, account, application, release.version, release.published_at)
+    postings.notify_publication(
+        session, release, [a.applicant_id for a in applications], [application_title(a) for a in applications]
+    )
     actor = account.username if account else "system"
     _record_publication(session, release, actor=actor, action="publish_release", source="applications")
     return release

@@ -23,6 +23,7 @@ from admission.core.clock import add_working_days, local_today, subtract_working
 from admission.core.formatting import local_time
 from admission.meetings.models import Meeting
 from admission.notifications.operations import application_title, notify, units_with_role
+from admission.releases import postings
 
 # Which rows are open in which state, and which column names the unit that owes the answer.
 STAGE_ROWS = (
@@ -194,4 +195,8 @@ def remind_meetings(session: Session, now: dt.datetime) -> str:
     return f"会议提醒：{sent} 条"
 
 
-JOBS = (mark_overdue, close_finished_consultations, send_reminders, expire_one_offs, remind_meetings)
+def remind_unposted(session: Session, now: dt.datetime) -> str:
+    return f"公开提醒：{postings.remind_unposted(session, now)} 条"
+
+
+JOBS = (mark_overdue, close_finished_consultations, send_reminders, expire_one_offs, remind_meetings, remind_unposted)
