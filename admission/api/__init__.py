@@ -9,6 +9,7 @@ from admission.api import (  # noqa: E402,F401
     applications,
     audit,
     catalogue,
+    documents,
     meetings,
     notifications,
     openapi,
