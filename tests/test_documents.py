@@ -173,3 +173,38 @@ def test_documents_in_s3_compatible_storage(make_app, s3_server, monkeypatch):
     assert not os.path.exists(os.path.join(app.instance_path, "documents"))
     download = api.client.get(f"/api/v1/documents/{response.get_json()['id']}")
     assert download.status_code == 200 and download.data == PNG
+
+
+def test_the_application_page_offers_the_upload_form_of_the_viewers_own_kinds(filed):
+    from tests.support.api import fast_passwords
+    from tests.support.html import csrf_token, main, signed_in
+
+    api, app_id = filed
+    fast_passwords(api.app)
+    applicant = signed_in(api.app, "nyncj")
+    page = applicant.get(f"/applications/{app_id}")
+    section = main(page).find("section", id="documents")
+    form = section.find("form")
+    assert form.attrs["enctype"] == "multipart/form-data"
+    assert [o.attrs["value"] for o in form.find("select", name="kind").find_all("option")] == ["application_letter"]
+    response = applicant.post(form.attrs["action"], data={
+        "csrf_token": csrf_token(page), "kind": "application_letter", "file": (io.BytesIO(PDF), "申请函.pdf"),
+    }, content_type="multipart/form-data")  # fmt: skip
+    assert response.status_code == 303
+    after = main(applicant.get(f"/applications/{app_id}")).find("section", id="documents")
+    link = after.find("a", download="")
+    assert link.text == "申请函.pdf"
+    download = applicant.get(link.attrs["href"])
+    assert download.status_code == 200 and download.data == PDF
+    assert download.headers["Content-Disposition"].startswith("attachment;")
+    # A script is refused on the page too, with the reason shown.
+    page = applicant.get(f"/applications/{app_id}")
+    applicant.post(form.attrs["action"], data={
+        "csrf_token": csrf_token(page), "kind": "application_letter", "file": (io.BytesIO(b"#!/bin/sh"), "x.pdf"),
+    }, content_type="multipart/form-data")  # fmt: skip
+    assert "只能上传 PDF、PNG 或 JPEG" in applicant.get(f"/applications/{app_id}").get_data(as_text=True)
+    # The secretariat sees the list but has no kind of its own to attach to an application.
+    secretariat = main(signed_in(api.app, "bb").get(f"/applications/{app_id}")).find("section", id="documents")
+    assert secretariat.find_all("form") == [] and "申请函.pdf" in secretariat.text
+    # Signed out, the download names nothing.
+    assert api.app.test_client().get(link.attrs["href"]).status_code == 404

@@ -264,3 +264,38 @@ def test_the_notice_as_word_and_the_cli_export(app, session, tmp_path):
     assert release_records(session, current_release(session))[0]["clauses"][0]["content"] in _docx_text(
         out.read_bytes()
     )
+
+
+def test_the_village_start_page_shows_the_release_with_a_posting_form_and_the_secretariat_the_progress(published):
+    from tests.support.api import fast_passwords
+    from tests.support.html import main, post_form, signed_in
+
+    api, version = published
+    fast_passwords(api.app)
+    village = signed_in(api.app, "sgz-dyz")
+    page = main(village.get("/home"))
+    section = page.find("section", id="publication")
+    assert f"/releases/{version}" in str(village.get("/home").get_data(as_text=True))
+    form = section.find("form")
+    assert form.attrs["action"] == f"/home/postings/{version}"
+    refused = post_form(village, "/home", form.attrs["action"], {"posted_on": TODAY.isoformat()})
+    assert refused.status_code == 303
+    assert "请选择公开方式" in village.get("/home").get_data(as_text=True)
+    done = post_form(
+        village, "/home", form.attrs["action"], {"posted_on": TODAY.isoformat(), "channels": ["board", "chat_group"]}
+    )
+    assert done.status_code == 303
+    assert "已于" in village.get("/home").get_data(as_text=True)
+
+    township = signed_in(api.app, "sgz")
+    home = township.get("/home").get_data(as_text=True)
+    assert "代村（社区）登记" in home and 'value="sgz-dyz"' not in home and 'value="sgz-sg"' in home
+    post_form(township, "/home", f"/home/postings/{version}",
+              {"posted_on": TODAY.isoformat(), "channels": ["broadcast"], "unit": "sgz-sg"})  # fmt: skip
+
+    secretariat = signed_in(api.app, "bb")
+    assert f"/manage/releases/{version}/postings" in secretariat.get("/home").get_data(as_text=True)
+    progress = main(secretariat.get(f"/manage/releases/{version}/postings"))
+    row = next(r for r in progress.find("tbody").find_all("tr") if "三管镇" in r.text)
+    assert [c.text for c in row.find_all("td")][1:] == ["10", "2", "8"]
+    assert village.get(f"/manage/releases/{version}/postings").status_code == 403

@@ -49,7 +49,6 @@ class FundingSchema(StrictSchema):
     amount = fields.Raw(allow_none=True)
     per = fields.String(allow_none=True)
     source = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
 
 
 class OneOffSchema(StrictSchema):

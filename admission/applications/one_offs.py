@@ -101,7 +101,7 @@ def _status(application: Application, today: dt.date) -> str:
 
 def _funding(application: Application) -> dict:
     funding = (application.guarantees or {}).get("funding") or {}
-    return {k: funding.get(k) for k in ("amount", "per", "source", "note")}
+    return {k: funding.get(k) for k in ("amount", "per", "source")}
 
 
 def register(session: Session, today: dt.date) -> list[dict]:

@@ -87,6 +87,9 @@ def combine_duty(proposed: dict, code: str | None = None) -> dict:
 
 
 def init_app(app: Flask) -> None:
+    from admission.documents.enums import DocumentKind
+    from admission.releases.enums import Channel
+
     app.jinja_env.filters.update(
         applies_to=AppliesTo.label_of,
         role=DutyRole.label_of,
@@ -100,6 +103,8 @@ def init_app(app: Flask) -> None:
         action_label=lambda v: ACTION_LABELS.get(v, v),
         combine_duty=combine_duty,
         money=money,
+        channel=Channel.label_of,
+        document_kind=DocumentKind.label_of,
     )
     app.jinja_env.globals.update(
         opinions=Opinion.choices(),

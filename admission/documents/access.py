@@ -65,6 +65,13 @@ def _signs(session: Session, account: Account, record: str, obj, kind: str) -> b
     return False
 
 
+def kinds_for(session: Session, account: Account | None, record: str, obj) -> list[str]:
+    """The kinds of document this account may attach to the record (for the upload form)."""
+    if account is None:
+        return []
+    return [kind for kind in KINDS_BY_RECORD[record] if _signs(session, account, record, obj, kind)]
+
+
 def check_upload(session: Session, account: Account | None, record: str, obj, kind: str) -> None:
     if account is None:
         raise Forbidden("请先登录")

@@ -21,7 +21,7 @@ from admission.core.i18n import gettext as _
 from admission.errors import DomainError
 from admission.meetings.models import Meeting
 from admission.notifications.operations import units_with_role
-from admission.web import blueprint, paging
+from admission.web import blueprint, documents, paging
 from admission.web.forms import ApplicationForm, body_to_formdata, findings_by_field, form_to_body
 from admission.web.home import today
 
@@ -175,7 +175,8 @@ def view_application(application_id: int):
         "web/application/_body.html",
         lambda: _actions(session, application, actions, day) | _record(session, application, day),
     )
-    return render_template("web/application.html", application=application, body=body)
+    panel = documents.panel(session, current_user, "application", application, application.id)
+    return render_template("web/application.html", application=application, body=body, panel=panel)
 
 
 def _actions(session, application: Application, actions: list[str], day) -> dict:

@@ -58,7 +58,40 @@ def home():
         parts["board"] = fragments.render(
             ("board", version, day), "web/sections/board.html", lambda: {"board": board.board(session), "today": day}
         )
-    return render_template("web/home.html", parts=parts, titles=SECTION_TITLES)
+    return render_template(
+        "web/home.html", parts=parts, titles=SECTION_TITLES, publication=_publication(session, account, day)
+    )
+
+
+def _publication(session, account, day) -> dict | None:
+    """For a village or community: the list in force and whether it has put it up, and the
+    approved one-offs it may be asked to help with. For the secretariat: where progress is."""
+    from admission.applications import one_offs
+    from admission.releases import postings
+    from admission.releases.enums import Channel
+    from catalogue.releases import current_release
+
+    if not account.has_role("village", "secretariat", "lead_unit", "township"):
+        return None
+    release = current_release(session)
+    if release is None:
+        return None
+    if account.has_role("township") and not account.has_role("village"):
+        from sqlalchemy import select
+
+        from admission.accounts.models import Unit
+
+        unposted = postings.unposted_units(session, release, account.unit_id)
+        names = session.execute(select(Unit.code, Unit.name).where(Unit.id.in_(unposted)).order_by(Unit.code)).all()
+        return {"release": release, "unposted": names, "channels": Channel.choices(), "township": True}
+    if not account.has_role("village"):
+        return {"release": release}
+    return {
+        "release": release,
+        "posting": postings.own_posting(session, release, account.unit_id),
+        "channels": Channel.choices(),
+        "one_offs": one_offs.for_village(session, account.unit, day),
+    }
 
 
 @blueprint.get("/home/<name>")
