@@ -131,9 +131,8 @@ def register(session: Session, today: dt.date) -> list[dict]:
     ]
 
 
-def for_village(session: Session, unit: Unit, today: dt.date) -> list[dict]:
+def for_village(session: Session, unit: Unit, township_code: str | None, today: dt.date) -> list[dict]:
     """The approved one-offs in force whose scope covers this village: what it may be asked to do."""
-    township_code = session.scalar(select(Unit.code).where(Unit.id == unit.township_id)) if unit.township_id else None
     return [
         item for item in register(session, today)
         if item["status"] == "in_force" and covers(item["scope"], unit.code, township_code)

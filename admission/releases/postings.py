@@ -132,8 +132,34 @@ def unposted_units(session: Session, release: Release, township_id: int | None =
     return [row[0] for row in session.execute(query)]
 
 
+def unposted_of_township(session: Session, release: Release, township_id: int) -> list[tuple[str, str]]:
+    """The codes and names of a township's villages that have not recorded posting the release."""
+    query = (
+        select(Unit.code, Unit.name)
+        .join(UnitRole, and_(UnitRole.unit_id == Unit.id, UnitRole.role == "village"))
+        .where(Unit.active.is_(True), Unit.township_id == township_id)
+        .where(~select(Posting.id).where(Posting.release_id == release.id, Posting.unit_id == Unit.id).exists())
+        .order_by(Unit.code)
+    )
+    return [tuple(row) for row in session.execute(query)]
+
+
 def own_posting(session: Session, release: Release, unit_id: int) -> Posting | None:
     return session.scalar(select(Posting).where(Posting.release_id == release.id, Posting.unit_id == unit_id))
+
+
+def newest_with_own_posting(session: Session, unit: Unit) -> tuple[Release | None, Posting | None, str | None]:
+    """The newest published release, the unit's posting of it, and its township's code: what a
+    village's start page shows, in one statement."""
+    township = select(Unit.code).where(Unit.id == unit.township_id).scalar_subquery()
+    row = session.execute(
+        select(Release, Posting, township)
+        .outerjoin(Posting, and_(Posting.release_id == Release.id, Posting.unit_id == unit.id))
+        .where(Release.published_at.is_not(None))
+        .order_by(Release.version.desc())
+        .limit(1)
+    ).first()
+    return (row[0], row[1], row[2]) if row else (None, None, None)
 
 
 def remind_unposted(session: Session, now: dt.datetime) -> int:

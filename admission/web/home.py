@@ -58,9 +58,12 @@ def home():
         parts["board"] = fragments.render(
             ("board", version, day), "web/sections/board.html", lambda: {"board": board.board(session), "today": day}
         )
-    return render_template(
-        "web/home.html", parts=parts, titles=SECTION_TITLES, publication=_publication(session, account, day)
-    )
+    if account.has_role("village", "township", *access.OVERSIGHT):
+        parts["publication"] = fragments.render(
+            ("home", "publication", account.unit_id, version, day), "web/home_publication.html",
+            lambda: {"publication": _publication(session, account, day)},
+        )  # fmt: skip
+    return render_template("web/home.html", parts=parts, titles=SECTION_TITLES)
 
 
 def _publication(session, account, day) -> dict | None:
@@ -71,27 +74,23 @@ def _publication(session, account, day) -> dict | None:
     from admission.releases.enums import Channel
     from catalogue.releases import current_release
 
-    if not account.has_role("village", "secretariat", "lead_unit", "township"):
-        return None
+    if account.has_role("village"):
+        release, posting, township_code = postings.newest_with_own_posting(session, account.unit)
+        if release is None:
+            return None
+        return {
+            "release": release,
+            "posting": posting,
+            "channels": Channel.choices(),
+            "one_offs": one_offs.for_village(session, account.unit, township_code, day),
+        }
     release = current_release(session)
     if release is None:
         return None
-    if account.has_role("township") and not account.has_role("village"):
-        from sqlalchemy import select
-
-        from admission.accounts.models import Unit
-
-        unposted = postings.unposted_units(session, release, account.unit_id)
-        names = session.execute(select(Unit.code, Unit.name).where(Unit.id.in_(unposted)).order_by(Unit.code)).all()
-        return {"release": release, "unposted": names, "channels": Channel.choices(), "township": True}
-    if not account.has_role("village"):
-        return {"release": release}
-    return {
-        "release": release,
-        "posting": postings.own_posting(session, release, account.unit_id),
-        "channels": Channel.choices(),
-        "one_offs": one_offs.for_village(session, account.unit, day),
-    }
+    if account.has_role("township"):
+        unposted = postings.unposted_of_township(session, release, account.unit_id)
+        return {"release": release, "unposted": unposted, "channels": Channel.choices(), "township": True}
+    return {"release": release, "oversight": True}
 
 
 @blueprint.get("/home/<name>")
