@@ -26,7 +26,7 @@ class PostingRequestSchema(StrictSchema):
 
 
 class PostingSchema(StrictSchema):
-    unit = fields.Function(lambda p: p.unit_code)
+    unit = fields.String()
     posted_on = fields.Date()
     channels = fields.List(fields.String())
     recorded_at = fields.DateTime()
@@ -76,8 +76,12 @@ def record_posting(version: int):
     data = load(PostingRequestSchema())
     session = get_session()
     posting = postings.record_posting(session, account, version, data, now=utcnow())
-    posting.unit_code = data.get("unit") or account.unit.code
-    response = jsonify(PostingSchema().dump(posting))
+    unit = data.get("unit") or account.unit.code
+    response = jsonify(
+        PostingSchema().dump(
+            {"unit": unit, **{k: getattr(posting, k) for k in ("posted_on", "channels", "recorded_at")}}
+        )
+    )
     response.status_code = 201
     return response
 
