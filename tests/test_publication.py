@@ -300,3 +300,21 @@ def test_the_village_start_page_shows_the_release_with_a_posting_form_and_the_se
     row = next(r for r in progress.find("tbody").find_all("tr") if "三管镇" in r.text)
     assert [c.text for c in row.find_all("td")][1:] == ["10", "2", "8"]
     assert village.get(f"/manage/releases/{version}/postings").status_code == 403
+
+
+def test_the_publication_notice_goes_by_email_to_units_with_an_address(api):
+    from sqlalchemy import update
+
+    with api.app.app_context():
+        session = get_session()
+        session.execute(
+            update(Unit).where(Unit.code == "sgz-dyz").values(email="dyz@example.cn", email_mode="immediate")
+        )
+        session.commit()
+    _published_release(api)
+    with api.app.app_context():
+        rows = get_session().execute(
+            select(Unit.code, Notification.email_status).join(Unit, Unit.id == Notification.unit_id)
+            .where(Notification.kind == "release_published", Unit.code.in_(("sgz-dyz", "sgz-sg")))
+        ).all()  # fmt: skip
+    assert sorted(rows) == [("sgz-dyz", "pending"), ("sgz-sg", None)]
