@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, aliased
 
 from admission.accounts.models import Account, Unit, UnitRole
 from admission.core import audit
+from admission.core.audit import AuditEvent
 from admission.core.clock import add_working_days, local_today
 from admission.errors import Invalid, NotFound
-from admission.notifications.models import Notification
 from admission.notifications.operations import notify
 from admission.releases import access
 from admission.releases.enums import Channel
@@ -172,7 +172,11 @@ def remind_unposted(session: Session, now: dt.datetime) -> int:
     release = current_release(session)
     if release is None:
         return 0
-    announced = select(Notification.id).where(Notification.key.like(f"release_published:{release.version}:%"))
+    # Read by the (entity, entity_id) index each tick, not by scanning the notices.
+    announced = select(AuditEvent.id).where(
+        AuditEvent.entity == "release", AuditEvent.entity_id == str(release.version),
+        AuditEvent.action == "publish_release",
+    )  # fmt: skip
     if session.scalar(announced.limit(1)) is None:
         return 0
     if add_working_days(_today(release.published_at), REMIND_AFTER_WORKING_DAYS) > _today(now):
