@@ -141,7 +141,7 @@ def catalogue_import(file: Path, title, document_number, effective_on):
 
 @catalogue.command("export")
 @click.option("--release", "version", type=int, help="版本号（默认当前版本）")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json", "pdf"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json", "pdf", "docx"]), required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @with_appcontext
 def catalogue_export(version, fmt: str, output: Path):

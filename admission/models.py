@@ -3,8 +3,10 @@
 from admission.accounts.models import Account, ApiToken, LoginThrottle, Unit, UnitRole
 from admission.applications.models import Application, ConsultationRequest, ReferenceCounter, Review, TownshipFeedback
 from admission.core.audit import AuditEvent
+from admission.documents.models import Document
 from admission.meetings.models import Meeting
 from admission.notifications.models import Notification
+from admission.releases.models import Posting
 from catalogue.models import Duty, Release, ReleaseChange, ReleaseEntry
 
 __all__ = [
@@ -13,10 +15,12 @@ __all__ = [
     "Application",
     "AuditEvent",
     "ConsultationRequest",
+    "Document",
     "Duty",
     "LoginThrottle",
     "Meeting",
     "Notification",
+    "Posting",
     "ReferenceCounter",
     "Release",
     "ReleaseChange",

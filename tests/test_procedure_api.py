@@ -171,7 +171,7 @@ def test_one_off_goes_to_the_register(api):
     api.action(app["id"], "decide", "xwxzf", **county_decision(document_number=f"临政办函〔{TODAY.year}〕12号"))
     register = api.get("/api/v1/one-offs").get_json()
     assert [(r["reference"], r["status"], r["valid_until"]) for r in register] == [
-        (app["reference"], "active", "2027-06-30")
+        (app["reference"], "in_force", "2027-06-30")
     ]
     assert register[0]["funding"] == {"amount": 2000, "per": "one_time", "source": "县自然资源局普查经费"}
     # A one-off never enters the catalogue.

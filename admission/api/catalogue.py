@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, request
+from flask import request
 
 from admission.api import blueprint
 from admission.api.openapi import documented
 from admission.core.caching import published_content
-from admission.core.clock import local_today
 from admission.core.db import get_session
 from admission.errors import BadRequest, Invalid
 from admission.releases import queries as cv
@@ -19,11 +18,9 @@ from admission.releases.schemas import (
     DiffSchema,
     DutyWithHistorySchema,
     InForceQuerySchema,
-    OneOffSchema,
     ReleaseSchema,
     ReleaseSummarySchema,
 )
-from catalogue.db import utcnow
 
 
 @blueprint.get("/catalogue")
@@ -79,10 +76,3 @@ def diff():
 def duty(code: str):
     record, history = cv.duty_with_history(get_session(), code)
     return record | {"history": history}
-
-
-@blueprint.get("/one-offs")
-@documented("“一事一批”登记簿", response=OneOffSchema, many=True, public=True)
-def one_offs():
-    today = local_today(utcnow(), current_app.config["ADMISSION_TIMEZONE"])
-    return cv.one_off_register(get_session(), today)

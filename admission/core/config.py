@@ -87,9 +87,18 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Renders of PDFs, files and diffs per client address and minute that the cache did not answer.
         "PUBLIC_RENDERS_PER_MINUTE": int(env.get("ADMISSION_PUBLIC_RENDERS_PER_MINUTE", 30)),
         "TOKEN_DAYS": int(env.get("ADMISSION_TOKEN_DAYS", 90)),
+        # The public site's address, for the poster's QR code, the chat text and the feed.
+        "ADMISSION_PUBLIC_URL": env.get("ADMISSION_PUBLIC_URL", ""),
+        # Attached documents: at most this size; in the instance folder unless an s3:// URL is given.
+        "ADMISSION_MAX_DOCUMENT_MB": float(env.get("ADMISSION_MAX_DOCUMENT_MB", 20)),
+        "ADMISSION_STORAGE_URL": env.get("ADMISSION_STORAGE_URL", ""),
+        "ADMISSION_S3_ENDPOINT": env.get("ADMISSION_S3_ENDPOINT", ""),
         "BANNED_FIELDS": json.loads(env["ADMISSION_BANNED_FIELDS"]) if env.get("ADMISSION_BANNED_FIELDS") else None,
     }
     config.update(overrides)
+    # A document at the size limit still fits in a request, with the form around it.
+    document_bytes = int((float(config["ADMISSION_MAX_DOCUMENT_MB"]) + 1) * 1024 * 1024)
+    config["MAX_CONTENT_LENGTH"] = max(config["MAX_CONTENT_LENGTH"], document_bytes)
     config["SECRET_KEY"] = overrides.get("SECRET_KEY") or env.get("SECRET_KEY") or _dev_secret(instance_path, config)
     return config
 

@@ -116,6 +116,9 @@ def _can_view_meeting(meeting) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    from admission.documents.enums import DocumentKind
+    from admission.releases.enums import Channel
+
     app.jinja_env.filters.update(
         applies_to=AppliesTo.label_of,
         role=DutyRole.label_of,
@@ -134,6 +137,8 @@ def init_app(app: Flask) -> None:
         decided_by=lambda v: DecidedBy.label_of(v) if v else gettext("未记录"),
         objection_response=lambda v: ObjectionResponse.label_of(v) if v else gettext("尚未答复"),
         funding_per=lambda v: FundingPer.label_of(v, "—"),
+        channel=Channel.label_of,
+        document_kind=DocumentKind.label_of,
     )
     app.jinja_env.globals.update(
         opinions=Opinion.choices(),

@@ -10,10 +10,15 @@ from sqlalchemy.orm import Session
 from admission.applications import deadlines
 from admission.applications import operations as ops
 from admission.meetings import operations as meetings
+from admission.releases import postings
 
 
 def expire_one_offs(session: Session, now: dt.datetime) -> str:
     return f"“一事一批”到期：{ops.expire_one_offs(session, now)} 项"
+
+
+def remind_unposted(session: Session, now: dt.datetime) -> str:
+    return f"公开提醒：{postings.remind_unposted(session, now)} 条"
 
 
 JOBS = (
@@ -22,4 +27,5 @@ JOBS = (
     deadlines.send_reminders,
     expire_one_offs,
     meetings.remind_upcoming,
+    remind_unposted,
 )

@@ -19,3 +19,21 @@ document.addEventListener("click", function (event) {
     boxes[i].checked = button.getAttribute("data-check") === "all";
   }
 });
+
+// A copy button next to a text to paste elsewhere (the chat-group text of a release).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("[data-copy]") : null;
+  if (!button) {
+    return;
+  }
+  var source = document.querySelector(button.getAttribute("data-copy"));
+  if (!source) {
+    return;
+  }
+  source.select();
+  if (navigator.clipboard) {
+    navigator.clipboard.writeText(source.value);
+  } else {
+    document.execCommand("copy");
+  }
+});

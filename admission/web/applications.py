@@ -22,7 +22,7 @@ from admission.core.db import get_session
 from admission.core.i18n import gettext as _
 from admission.errors import DomainError
 from admission.notifications.operations import units_with_role
-from admission.web import blueprint, paging
+from admission.web import blueprint, documents, paging
 from admission.web.forms import ApplicationForm, body_to_formdata, findings_by_field, form_to_body
 
 # An application's page shows its latest events and, of a wide consultation, the townships furthest
@@ -179,18 +179,23 @@ def view_application(application_id: int, posted: dict | None = None, errors: di
     if posted is not None:
         # A form shown again after an error keeps what was entered: never from or into the cache.
         body = Markup(render_template("web/application/_body.html", **context()))
-        return render_template("web/application.html", application=application, body=body)
+        return _page(session, application, body)
     # What the viewer sees and may do differs by unit (a township sees its own villages); the
     # meetings a forward can cite are not the application's own events, but every change's.
     key = ("application", application.id, *fragments.application_version(application.id), current_user.unit_id, day)
     if "forward" in actions:
         key += (fragments.data_version(),)
-    body = fragments.render(key, "web/application/_body.html", context)
+    return _page(session, application, fragments.render(key, "web/application/_body.html", context))
+
+
+def _page(session, application: Application, body):
+    """The application page around its body: its meetings and documents change without the application
+    changing, so they stand outside the kept fragment."""
     from admission.meetings.queries import meetings_for_application
 
-    # Outside the kept fragment: a meeting's minutes change the decisions shown, not the application.
     meetings = meetings_for_application(session, application)
-    return render_template("web/application.html", application=application, body=body, meetings=meetings)
+    panel = documents.panel(session, current_user, "application", application, application.id)
+    return render_template("web/application.html", application=application, body=body, meetings=meetings, panel=panel)
 
 
 def _actions(session, application: Application, actions: list[str], day) -> dict:

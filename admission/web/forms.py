@@ -34,6 +34,11 @@ ROLE_CHOICES = [SelectChoice("perform", _l("村（社区）履行")), SelectChoi
 PER_CHOICES = [SelectChoice("", _l("请选择"))] + [SelectChoice(value, label) for value, label in FundingPer.choices()]
 CAUSE_CHOICES = [SelectChoice("", _l("请选择"))] + [SelectChoice(value, label) for value, label in Cause.choices()]
 TEXT = [Optional(), Length(max=5000)]
+SCOPE_CHOICES = [
+    SelectChoice("all", _l("全部村（社区）")),
+    SelectChoice("townships", _l("若干乡镇的村（社区）")),
+    SelectChoice("units", _l("若干村（社区）")),
+]
 
 
 def lines(text: str | None) -> list[str]:
@@ -88,6 +93,18 @@ class ApplicationForm(CheckedForm):
     special_staff = BooleanField(_l("要求村（社区）配备专职人员"))
     special_legal_basis = StringField(_l("上述要求的法律法规依据"), validators=[Optional(), Length(max=5000)])
     valid_until = DateField(_l("截止日期（一事一批）"), validators=[Optional()])
+    valid_from = DateField(_l("起始日期（一事一批）"), validators=[Optional()])
+    tasks = TextAreaField(_l("村（社区）承担的具体任务"), validators=TEXT)
+    conditions = TextAreaField(_l("提供的人员、设备和工作条件（经费之外）"), validators=TEXT)
+    scope_kind = SelectField(_l("涉及范围"), choices=SCOPE_CHOICES, default="all")
+    scope_codes = TextAreaField(_l("乡镇或村（社区）编码（每行一个；全部村（社区）时不填）"), validators=TEXT)
+
+
+def _scope(form: ApplicationForm) -> dict | None:
+    if form.scope_kind.data == "all":
+        return {"all": True}
+    codes = lines(form.scope_codes.data)
+    return {form.scope_kind.data: codes} if codes else None
 
 
 def form_to_body(form: ApplicationForm, kind: str) -> dict:
@@ -104,6 +121,9 @@ def form_to_body(form: ApplicationForm, kind: str) -> dict:
             "legal_basis": form.special_legal_basis.data or None,
         },
     }
+    if kind == "one_off":
+        body |= {"valid_from": form.valid_from.data, "tasks": form.tasks.data or None,
+                 "conditions": form.conditions.data or None, "scope": _scope(form)}  # fmt: skip
     if kind in ("amendment", "withdrawal"):
         body["duty_code"] = form.duty_code.data or None
         body["cause"] = form.cause.data or None
@@ -200,6 +220,13 @@ def body_to_formdata(application) -> dict:
         "special_staff": special.get("staff"),
         "special_legal_basis": special.get("legal_basis"),
         "valid_until": application.valid_until,
+        "valid_from": application.valid_from,
+        "tasks": application.tasks,
+        "conditions": application.conditions,
+        "scope_kind": next(iter(application.scope or {"all": True})),
+        "scope_codes": "\n".join(next(iter((application.scope or {}).values()), []) or [])
+        if (application.scope or {}).keys() & {"townships", "units"}
+        else "",
     }
 
 
@@ -222,6 +249,12 @@ FIELD_NAMES = {
     "guarantees.funding.source": "funding_source",
     "special_requirements.legal_basis": "special_legal_basis",
     "valid_until": "valid_until",
+    "valid_from": "valid_from",
+    "tasks": "tasks",
+    "conditions": "conditions",
+    "scope": "scope_codes",
+    "scope.townships": "scope_codes",
+    "scope.units": "scope_codes",
 }
 CLAUSE_PATH = re.compile(r"^proposed\.clauses\[(\d+)\]\.(\w+)$")
 

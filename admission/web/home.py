@@ -54,7 +54,39 @@ def home():
         parts["board"] = fragments.render(
             ("board", version, day), "web/sections/board.html", lambda: {"board": board.board(session), "today": day}
         )
+    if account.has_role("village", "township", *access.OVERSIGHT):
+        parts["publication"] = fragments.render(
+            ("home", "publication", account.unit_id, version, day), "web/home_publication.html",
+            lambda: {"publication": _publication(session, account, day)},
+        )  # fmt: skip
     return render_template("web/home.html", parts=parts, titles=SECTION_TITLES)
+
+
+def _publication(session, account, day) -> dict | None:
+    """For a village or community: the list in force and whether it has put it up, and the
+    approved one-offs it may be asked to help with. For the secretariat: where progress is."""
+    from admission.applications import one_offs
+    from admission.releases import postings
+    from admission.releases.enums import Channel
+    from catalogue.releases import current_release
+
+    if account.has_role("village"):
+        release, posting, township_code = postings.newest_with_own_posting(session, account.unit)
+        if release is None:
+            return None
+        return {
+            "release": release,
+            "posting": posting,
+            "channels": Channel.choices(),
+            "one_offs": one_offs.for_village(session, account.unit, township_code, day),
+        }
+    release = current_release(session)
+    if release is None:
+        return None
+    if account.has_role("township"):
+        unposted = postings.unposted_of_township(session, release, account.unit_id)
+        return {"release": release, "unposted": unposted, "channels": Channel.choices(), "township": True}
+    return {"release": release, "oversight": True}
 
 
 @blueprint.get("/home/<name>")
