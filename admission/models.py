@@ -2,9 +2,11 @@
 
 from admission.accounts.models import Account, ApiToken, LoginThrottle, Unit, UnitRole
 from admission.applications.models import Application, ConsultationRequest, ReferenceCounter, Review, TownshipFeedback
+from admission.confirmations.models import Confirmation, ConfirmationRound
 from admission.core.audit import AuditEvent
 from admission.meetings.models import Meeting
 from admission.notifications.models import Notification
+from admission.reports.models import Report, ReportThrottle
 from catalogue.models import Duty, Release, ReleaseChange, ReleaseEntry
 
 __all__ = [
@@ -12,6 +14,8 @@ __all__ = [
     "ApiToken",
     "Application",
     "AuditEvent",
+    "Confirmation",
+    "ConfirmationRound",
     "ConsultationRequest",
     "Duty",
     "LoginThrottle",
@@ -21,6 +25,8 @@ __all__ = [
     "Release",
     "ReleaseChange",
     "ReleaseEntry",
+    "Report",
+    "ReportThrottle",
     "Review",
     "TownshipFeedback",
     "Unit",

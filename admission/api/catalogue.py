@@ -67,3 +67,16 @@ def diff():
 def duty(code: str):
     record, history = cv.duty_with_history(get_session(), code)
     return jsonify(record | {"history": [{"version": h["version"], "change": h["change"]} for h in history]})
+
+
+@blueprint.get("/catalogue/search")
+def search():
+    """Is this on the list? Not cached with the releases: the one-offs in force change without one."""
+    from flask import current_app
+
+    from admission.core.clock import local_today
+    from admission.reports.queries import search as search_list
+    from catalogue.db import utcnow
+
+    today = local_today(utcnow(), current_app.config["ADMISSION_TIMEZONE"])
+    return jsonify(search_list(get_session(), request.args.get("q", "")[:200], today))

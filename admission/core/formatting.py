@@ -11,6 +11,7 @@ from admission.applications.enums import AppliesTo, DutyRole, Kind, Opinion, Row
 from admission.applications.workflow import ACTION_LABELS
 from admission.core.i18n import gettext
 from admission.core.i18n import lazy_gettext as _l
+from admission.reports.enums import Channel, Outcome, ReportState
 from catalogue.layout import remark_cell
 
 CHANGE_LABELS = {"added": _l("新增"), "amended": _l("调整"), "withdrawn": _l("取消")}
@@ -105,4 +106,7 @@ def init_app(app: Flask) -> None:
         opinions=Opinion.choices(),
         state_label=State.label_of,
         kind_label=Kind.label_of,
+        report_state_label=ReportState.label_of,
+        outcome_label=Outcome.label_of,
+        channel_label=Channel.label_of,
     )

@@ -194,4 +194,24 @@ def remind_meetings(session: Session, now: dt.datetime) -> str:
     return f"会议提醒：{sent} 条"
 
 
-JOBS = (mark_overdue, close_finished_consultations, send_reminders, expire_one_offs, remind_meetings)
+def report_deadlines(session: Session, now: dt.datetime) -> str:
+    from admission.reports import operations as report_ops
+
+    return report_ops.sweep(session, now)
+
+
+def confirmation_reminders(session: Session, now: dt.datetime) -> str:
+    from admission.confirmations import operations as confirmation_ops
+
+    return confirmation_ops.sweep(session, now)
+
+
+JOBS = (
+    mark_overdue,
+    close_finished_consultations,
+    send_reminders,
+    expire_one_offs,
+    remind_meetings,
+    report_deadlines,
+    confirmation_reminders,
+)

@@ -5,4 +5,13 @@ from flask import Blueprint
 
 blueprint = Blueprint("web", __name__)
 
-from admission.web import applications, auth_views, home, meetings, releases, settings  # noqa: E402,F401
+from admission.web import (  # noqa: E402,F401
+    applications,
+    auth_views,
+    confirmations,
+    home,
+    meetings,
+    releases,
+    reports,
+    settings,
+)

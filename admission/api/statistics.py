@@ -1,0 +1,17 @@
+"""Public statistics (API.md "Statistics")."""
+
+from __future__ import annotations
+
+from flask import current_app, jsonify
+
+from admission.api import blueprint
+from admission.core.clock import local_today
+from admission.core.db import get_session
+from admission.statistics import figures
+from catalogue.db import utcnow
+
+
+@blueprint.get("/statistics")
+def statistics():
+    today = local_today(utcnow(), current_app.config["ADMISSION_TIMEZONE"])
+    return jsonify(figures.current(get_session(), today))
