@@ -201,7 +201,9 @@ def test_a_report_needs_a_demand_a_channel_and_who_demanded_it(api):
     }
     assert "demanded_by" in report(api, expect=422, demanded_by="sgz-sg")["error"]["details"]["fields"]  # a village
     future = (dt.date.today() + dt.timedelta(days=3)).isoformat()
-    assert report(api, expect=422, demanded_on=future)["error"]["details"]["fields"] == {"demanded_on": "日期不能晚于今天"}
+    assert report(api, expect=422, demanded_on=future)["error"]["details"]["fields"] == {
+        "demanded_on": "日期不能晚于今天"
+    }
     named = report(api, demanded_by=None, demanded_by_name="市某某局")
     seen = api.get(f"/api/v1/reports/{named['id']}", "jwjw").get_json()
     assert seen["demanded_by"] is None and seen["demanded_by_name"] == "市某某局"
@@ -271,7 +273,9 @@ def test_reminders_before_each_due_date_and_one_escalation_to_the_lead_unit_when
     assert len(_notices(app, "report_overdue")) == 2 * len(escalated)
     # The department asked and silent past its due date: escalated too, and reminded before.
     with clock(at(conclude_due + dt.timedelta(days=1), 9)):
-        act(api, rid, "ask_department", "jwjw", question="请说明", due=(conclude_due + dt.timedelta(days=6)).isoformat())
+        act(
+            api, rid, "ask_department", "jwjw", question="请说明", due=(conclude_due + dt.timedelta(days=6)).isoformat()
+        )
     run(app, at(conclude_due + dt.timedelta(days=5), 8))
     assert ("nyncj",) in {(code,) for code, _ in _notices(app, "report_reminder")}
     assert api.get("/api/v1/audit/verify", "bb").get_json()["ok"] is True

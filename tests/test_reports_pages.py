@@ -51,7 +51,9 @@ def test_a_village_searches_reports_and_the_units_handle_it_on_their_pages(demo_
     rid = int(re.search(r'href="/reports/(\d+)"', listing).group(1))
     page = parse(jwjw.get(f"/reports/{rid}"))
     assert "东姚庄村" in page.find(id="reporter").text
-    assert jwjw.post(f"/reports/{rid}/actions/accept", data=form_fields(_form(page, "/actions/accept"))).status_code == 302
+    assert (
+        jwjw.post(f"/reports/{rid}/actions/accept", data=form_fields(_form(page, "/actions/accept"))).status_code == 302
+    )
     page = parse(jwjw.get(f"/reports/{rid}"))
     ask = _form(page, "/actions/ask_department")
     refused = jwjw.post(ask.attrs["action"], data=form_fields(ask, question="", due=""))

@@ -173,9 +173,9 @@ def sweep(session: Session, now: dt.datetime) -> str:
     sent = 0
     for round_ in session.scalars(select(ConfirmationRound).where(ConfirmationRound.due >= today - dt.timedelta(7))):
         pending = session.scalars(
-            select(distinct(Confirmation.unit_id)).where(
-                Confirmation.round_id == round_.id, Confirmation.confirmed_at.is_(None)
-            )
+            select(Confirmation.unit_id)
+            .where(Confirmation.round_id == round_.id, Confirmation.confirmed_at.is_(None))
+            .distinct()
         ).all()
         if not pending:
             continue

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -164,9 +165,13 @@ def _chart(name: str, columns: list[str], rows: list[tuple]) -> bytes:
     return chart.render()
 
 
+# pygal always writes its configuration for its (here unused) script; an image needs none.
+SCRIPT = re.compile(rb"<script\b.*?</script>", re.S)
+
+
 def svg(session, today, name: str) -> bytes:
     def produce():
         columns, rows = table(session, today, name)
-        return _chart(name, columns, rows)
+        return SCRIPT.sub(b"", _chart(name, columns, rows))
 
     return _kept(("svg", name, data_version(), today, select_locale()), produce)

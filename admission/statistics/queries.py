@@ -105,8 +105,8 @@ def stages(session: Session) -> dict:
     rows = session.execute(
         select(
             ranked.c.stage, func.max(ranked.c.n),
-            func.max(case((ranked.c.rank == (n + 1) / 2, ranked.c.days))),
-            func.max(case((ranked.c.rank == (9 * n + 9) / 10, ranked.c.days))),
+            func.max(case((ranked.c.rank == (n + 1) // 2, ranked.c.days))),
+            func.max(case((ranked.c.rank == (9 * n + 9) // 10, ranked.c.days))),
         ).group_by(ranked.c.stage)
     ).all()  # fmt: skip
     found = {s: {"count": c, "median_days": round(m, 1), "p90_days": round(p, 1)} for s, c, m, p in rows}
