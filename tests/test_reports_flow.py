@@ -279,3 +279,15 @@ def test_reminders_before_each_due_date_and_one_escalation_to_the_lead_unit_when
     run(app, at(conclude_due + dt.timedelta(days=5), 8))
     assert ("nyncj",) in {(code,) for code, _ in _notices(app, "report_reminder")}
     assert api.get("/api/v1/audit/verify", "bb").get_json()["ok"] is True
+
+
+def test_the_openapi_document_lists_the_oversight_paths(api):
+    paths = api.get("/api/v1/openapi.json").get_json()["paths"]
+    expected = [
+        "/catalogue/search", "/reports", "/reports/receipt/{receipt}", "/reports/{report_id}",
+        *[f"/reports/{{report_id}}/actions/{a}" for a in ("accept", "ask_department", "department_response",
+                                                          "conclude")],
+        "/confirmations", "/confirmations/{year}", "/confirmations/{year}/duties/{code}", "/statistics",
+    ]  # fmt: skip
+    assert [p for p in expected if p not in paths] == []
+    assert "security" not in paths["/reports"]["post"] and "429" in paths["/reports"]["post"]["responses"]

@@ -240,6 +240,9 @@ def build_spec() -> dict:
         }
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
+    from admission.api import openapi_oversight
+
+    openapi_oversight.add(spec, _op, _path_int, _query)
     return spec.to_dict()
 
 
