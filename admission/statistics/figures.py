@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from collections.abc import Callable
 from typing import NamedTuple
@@ -155,12 +156,20 @@ def _chart(name: str, columns: list[str], rows: list[tuple]) -> bytes:
             chart.add(category, [counts.get(v, 0) for v in versions])
         return chart.render()
     chart = (pygal.HorizontalBar if figure.horizontal else pygal.Bar)(**options)
+    # pygal draws horizontal bars bottom up: reversed, they read in the table's order.
+    rows = list(reversed(rows)) if figure.horizontal else rows
     chart.x_labels = [str(r[0]) for r in rows]
     skip = SKIP_ROWS.get(name, set())
-    for i, column in enumerate(columns[1:], start=1):
-        if i in SKIP_COLUMNS.get(name, ()):
-            continue
-        values = [None if (j in skip or r[i] is None) else r[i] for j, r in enumerate(rows)]
+    series = [
+        (column, [None if (j in skip or r[i] is None) else r[i] for j, r in enumerate(rows)])
+        for i, column in enumerate(columns[1:], start=1)
+        if i not in SKIP_COLUMNS.get(name, ())
+    ]
+    if name != "stages":  # counts: whole numbers on the axis
+        top = max((v for _, values in series for v in values if v is not None), default=0)
+        step = max(1, math.ceil(top / 8))
+        chart.y_labels = list(range(0, int(top) + step + 1, step))
+    for column, values in series:
         chart.add(column, values)
     return chart.render()
 
