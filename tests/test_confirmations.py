@@ -146,3 +146,19 @@ def test_a_unit_confirms_on_its_page_and_the_secretariat_is_offered_the_withdraw
     progress = bb.get("/confirmations/2026").get_data(as_text=True)
     assert f"/applications/new/withdrawal?duty={code}" in progress and "已由乡镇统一承担" in progress
     assert nyncj.get("/confirmations/2026").get_data(as_text=True).count('id="flagged"') == 0
+
+
+def test_the_secretariat_files_the_withdrawal_of_a_flagged_duty_but_no_admission(api):
+    created = api.post("/api/v1/applications", "bb", json={"kind": "withdrawal", "duty_code": "D039",
+                                                           "reason": "年度确认：指导单位认为不再需要"})  # fmt: skip
+    assert created.status_code == 201, created.get_json()
+    submitted = api.action(created.get_json()["id"], "submit", "bb")
+    assert submitted["state"] == "submitted" and submitted["applicant"] == "bb"
+    refused = api.post("/api/v1/applications", "bb", json={"kind": "admission"})
+    assert refused.status_code == 403
+    village = api.post("/api/v1/applications", "sgz-dyz", json={"kind": "withdrawal", "duty_code": "D039"})
+    assert village.status_code == 403
+    # Another's application stays the applicant's to submit.
+    other = api.post("/api/v1/applications", "zzb", json={"kind": "withdrawal", "duty_code": "D012", "reason": "x"})
+    refused = api.post(f"/api/v1/applications/{other.get_json()['id']}/actions/submit", "bb", json={})
+    assert refused.status_code == 403

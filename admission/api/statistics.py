@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import current_app, jsonify
+from flask import Response, current_app
 
 from admission.api import blueprint
 from admission.core.clock import local_today
@@ -14,4 +14,4 @@ from catalogue.db import utcnow
 @blueprint.get("/statistics")
 def statistics():
     today = local_today(utcnow(), current_app.config["ADMISSION_TIMEZONE"])
-    return jsonify(figures.current(get_session(), today))
+    return Response(figures.as_json(get_session(), today), mimetype="application/json")

@@ -59,8 +59,21 @@ def can_view(session: Session, account: Account | None, application: Application
     return session.scalar(select(exists().where(Application.id == application.id, condition)))
 
 
+# The joint meeting manages the list dynamically: its office files amendments and withdrawals itself.
+SECRETARIAT_KINDS = ("amendment", "withdrawal")
+
+
+def may_file(account: Account, kind: str) -> bool:
+    """Applicants file every kind; the secretariat files amendments and withdrawals."""
+    return account.has_role("applicant") or (kind in SECRETARIAT_KINDS and account.has_role("secretariat"))
+
+
 def can_edit(account: Account, application: Application) -> bool:
-    return account.has_role("applicant") and application.applicant_id == account.unit_id and application.is_editable
+    return (
+        may_file(account, application.kind)
+        and application.applicant_id == account.unit_id
+        and (application.is_editable)
+    )
 
 
 def _rule_holds(session: Session, account: Account, application: Application, rule: str | None) -> bool:

@@ -85,9 +85,9 @@ def _named_duty(session: Session, kind: str, values: dict) -> dict | None:
 def create_application(
     session: Session, account: Account, data: dict, *, now: dt.datetime | None = None
 ) -> Application:
-    if not account.has_role("applicant"):
-        raise Forbidden("只有申请单位可以提出申请", code="forbidden")
     kind = data["kind"]
+    if not access.may_file(account, kind):
+        raise Forbidden("只有申请单位可以提出申请", code="forbidden")
     application = Application(kind=kind, state="draft", applicant_id=account.unit_id, created_by=account.id)
     values = {k: data.get(k) for k in EDITABLE_FIELDS if k in data}
     listed = _named_duty(session, kind, values)
@@ -113,7 +113,7 @@ def update_application(
     session: Session, account: Account, application: Application, data: dict, *, now=None
 ) -> Application:
     if not access.can_edit(account, application):
-        if application.applicant_id != account.unit_id or not account.has_role("applicant"):
+        if application.applicant_id != account.unit_id or not access.may_file(account, application.kind):
             raise Forbidden("只有申请单位可以修改本单位的申请", code="forbidden")
         raise Conflict("只有草稿或已退回的申请可以修改", code="conflict")
     values = {k: data[k] for k in EDITABLE_FIELDS if k in data}

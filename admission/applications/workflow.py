@@ -41,8 +41,9 @@ class Transition:
 
 
 TRANSITIONS: tuple[Transition, ...] = (
-    Transition("submit", ("draft", "returned"), "submitted", ("applicant",), rule="own", guards=("screening",), label=_l("提交")),
-    Transition("withdraw", BEFORE_COUNTY, "withdrawn", ("applicant",), rule="own", label=_l("撤回")),
+    # The secretariat's own: the amendments and withdrawals it filed (only those kinds, see access.may_file).
+    Transition("submit", ("draft", "returned"), "submitted", ("applicant", "secretariat"), rule="own", guards=("screening",), label=_l("提交")),
+    Transition("withdraw", BEFORE_COUNTY, "withdrawn", ("applicant", "secretariat"), rule="own", label=_l("撤回")),
     Transition("start_preliminary_review", ("submitted",), "preliminary_review", SECRETARIAT, label=_l("启动初步审核")),
     Transition("review", ("preliminary_review",), None, ("member_unit",), rule="assigned_reviewer", label=_l("提出审核意见")),
     Transition(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import math
 import re
 from collections.abc import Callable
@@ -36,7 +37,12 @@ class Figure(NamedTuple):
     title: object
     columns: tuple
     rows: Callable[[dict], list[tuple]]
+    # One bar per unit: a province has 20,000 villages, so the chart and the page's table show the
+    # first rows (the largest counts) and the CSV and the JSON hold them all.
     horizontal: bool = False
+
+
+SHOWN = 20
 
 
 def _release_rows(s: dict) -> list[tuple]:
@@ -128,6 +134,12 @@ def current(session, today) -> dict:
     return _kept(("statistics", data_version(), today), lambda: queries.statistics(session, today))
 
 
+def as_json(session, today) -> bytes:
+    """The API's answer, serialised once per data version (a province's is a few megabytes)."""
+    return _kept(("json", data_version(), today),
+                 lambda: json.dumps(current(session, today), ensure_ascii=False).encode())  # fmt: skip
+
+
 def table(session, today, name: str) -> tuple[list[str], list[tuple]]:
     figure = FIGURES[name]
     return [str(c) for c in figure.columns], figure.rows(current(session, today))
@@ -157,7 +169,7 @@ def _chart(name: str, columns: list[str], rows: list[tuple]) -> bytes:
         return chart.render()
     chart = (pygal.HorizontalBar if figure.horizontal else pygal.Bar)(**options)
     # pygal draws horizontal bars bottom up: reversed, they read in the table's order.
-    rows = list(reversed(rows)) if figure.horizontal else rows
+    rows = list(reversed(rows[:SHOWN])) if figure.horizontal else rows
     chart.x_labels = [str(r[0]) for r in rows]
     skip = SKIP_ROWS.get(name, set())
     series = [

@@ -84,7 +84,7 @@ def _handle_form_buttons(form) -> bool:
 def new_application(kind: str):
     if kind not in KINDS:
         abort(404)
-    if not current_user.has_role("applicant"):
+    if not access.may_file(current_user, kind):
         abort(403)
     session = get_session()
     form = ApplicationForm()
