@@ -162,9 +162,13 @@ def test_only_oversight_units_see_who_reported_and_the_department_never_does(api
         ).scalars().all()  # fmt: skip
     assert sorted(told) == ["nyncj", "sgz-dyz"]
     # Units neither named nor reporting nor overseeing know of no such report.
-    for outsider in ("mzj", "sgz-sg", "zzb"):
+    for outsider in ("mzj", "sgz-sg"):
         assert api.get(f"/api/v1/reports/{rid}", outsider).status_code == 404
         assert api.get("/api/v1/reports", outsider).get_json() == []
+    # The lead unit, to which overdue reports are escalated, reads them, but not who sent them.
+    lead = api.get(f"/api/v1/reports/{rid}", "zzb")
+    assert lead.status_code == 200 and not any(m in lead.get_data(as_text=True) for m in REPORTER_MARKS)
+    assert api.post(f"/api/v1/reports/{rid}/actions/accept", "zzb", json={}).status_code == 403
 
 
 def test_who_may_report_and_handle_and_what_each_step_needs(api):

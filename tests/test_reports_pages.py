@@ -89,6 +89,11 @@ def test_a_village_searches_reports_and_the_units_handle_it_on_their_pages(demo_
     assert followed.find(id="report-conclusion").text.strip() == "已叫停"
     assert public.get("/reports/receipt", query_string={"receipt": "XXXX"}).status_code == 404
     assert str(rid) in village.get("/reports").get_data(as_text=True)
+    # The lead unit reads it (escalations go there), never who sent it.
+    zzb = signed_in(demo_app, "zzb")
+    for url in ("/reports", f"/reports/{rid}"):
+        text = zzb.get(url).get_data(as_text=True)
+        assert "秸秆禁烧巡查照片" in text and not any(mark in text for mark in REPORTER_MARKS), url
     # Other units do not see it at all.
     assert signed_in(demo_app, "mzj").get(f"/reports/{rid}").status_code == 404
     assert signed_in(demo_app, "sgz-sg").get(f"/reports/{rid}").status_code == 404
