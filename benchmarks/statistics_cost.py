@@ -97,7 +97,11 @@ def run(db: str, scale: str) -> None:
         started = time.perf_counter()
         dataset.build(app, scale, log=lambda m: None)
         add_reports(app)
-        print(f"{db}/{scale}: dataset built in {time.perf_counter() - started:.0f} s", flush=True)
+        with app.app_context():
+            session = get_session()
+            sizes = {t: session.execute(text(f"SELECT count(*) FROM {t}")).scalar()
+                     for t in ("units", "applications", "consultation_requests", "audit_events", "reports")}  # fmt: skip
+        print(f"{db}/{scale}: dataset built in {time.perf_counter() - started:.0f} s: {sizes}", flush=True)
         for label, path, cached in (
             ("GET /api/v1/statistics, computed", "/api/v1/statistics", False),
             ("GET /api/v1/statistics, kept", "/api/v1/statistics", True),
