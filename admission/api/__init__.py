@@ -9,10 +9,13 @@ from admission.api import (  # noqa: E402,F401
     applications,
     audit,
     catalogue,
+    confirmations,
     documents,
     meetings,
     notifications,
     openapi,
     publication,
     releases,
+    reports,
+    statistics,
 )

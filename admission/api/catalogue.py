@@ -9,6 +9,7 @@ from flask import request
 from admission.api import blueprint
 from admission.api.openapi import documented
 from admission.core.caching import published_content
+from admission.core.clock import today
 from admission.core.db import get_session
 from admission.errors import BadRequest, Invalid
 from admission.releases import queries as cv
@@ -21,6 +22,7 @@ from admission.releases.schemas import (
     ReleaseSchema,
     ReleaseSummarySchema,
 )
+from admission.reports.schemas import SearchQuerySchema, SearchSchema
 
 
 @blueprint.get("/catalogue")
@@ -76,3 +78,14 @@ def diff():
 def duty(code: str):
     record, history = cv.duty_with_history(get_session(), code)
     return record | {"history": history}
+
+
+@blueprint.get("/catalogue/search")
+@documented(
+    "是否在清单内：搜索现行清单和在有效期内的一事一批", response=SearchSchema, query=SearchQuerySchema, public=True
+)
+def search():
+    """Not cached with the releases: the one-offs in force change without a release."""
+    from admission.reports.queries import search as search_list
+
+    return search_list(get_session(), request.args.get("q", "")[:200], today())

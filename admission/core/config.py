@@ -58,6 +58,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SCREENING_TERMS": json.loads(env["ADMISSION_SCREENING_TERMS"])
         if env.get("ADMISSION_SCREENING_TERMS")
         else None,
+        # Reports of demands outside the list: working days to accept one, and to conclude it once
+        # accepted; how many an address may send per hour without an account.
+        "REPORT_ACCEPT_WORKING_DAYS": int(env.get("ADMISSION_REPORT_ACCEPT_WORKING_DAYS", 3)),
+        "REPORT_CONCLUDE_WORKING_DAYS": int(env.get("ADMISSION_REPORT_CONCLUDE_WORKING_DAYS", 15)),
+        "REPORTS_PER_ADDRESS_HOUR": int(env.get("ADMISSION_REPORTS_PER_ADDRESS_HOUR", 5)),
         "DEADLINES_IN_WORKING_DAYS": env.get("ADMISSION_DEADLINES_IN", "working_days") != "calendar_days",
         # Fields that may not be pushed onto villages as their own duty; None keeps DESIGN.md's defaults.
         # Set as JSON: [{"name": "行政执法", "keywords": ["行政执法", "执法检查"]}, ...]

@@ -24,6 +24,9 @@ from admission.applications.workflow import ACTION_LABELS
 from admission.core.i18n import gettext
 from admission.core.i18n import lazy_gettext as _l
 from admission.meetings.enums import MeetingKind, Outcome
+from admission.reports.enums import Channel as ReportChannel
+from admission.reports.enums import Outcome as ReportOutcome
+from admission.reports.enums import ReportState
 from catalogue.layout import remark_cell
 
 CHANGE_LABELS = {"added": _l("新增"), "amended": _l("调整"), "withdrawn": _l("取消")}
@@ -155,4 +158,7 @@ def init_app(app: Flask) -> None:
         outcomes=Outcome.choices(),
         can_view_meeting=_can_view_meeting,
         release_status_label=lambda v: RELEASE_STATUS.get(v, v),
+        report_state_label=ReportState.label_of,
+        report_outcome_label=ReportOutcome.label_of,
+        channel_label=ReportChannel.label_of,
     )

@@ -21,6 +21,18 @@ def remind_unposted(session: Session, now: dt.datetime) -> str:
     return f"公开提醒：{postings.remind_unposted(session, now)} 条"
 
 
+def report_deadlines(session: Session, now: dt.datetime) -> str:
+    from admission.reports import operations as report_ops
+
+    return report_ops.sweep(session, now)
+
+
+def confirmation_reminders(session: Session, now: dt.datetime) -> str:
+    from admission.confirmations import operations as confirmation_ops
+
+    return confirmation_ops.sweep(session, now)
+
+
 JOBS = (
     deadlines.mark_overdue,
     deadlines.close_finished_consultations,
@@ -28,4 +40,6 @@ JOBS = (
     expire_one_offs,
     meetings.remind_upcoming,
     remind_unposted,
+    report_deadlines,
+    confirmation_reminders,
 )
