@@ -59,6 +59,28 @@ def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(ZoneInfo(current_app.config["ADMISSION_TIMEZONE"])).strftime(fmt)
 
 
+def chinese_date(value: dt.date | dt.datetime | None) -> str:
+    """2026年12月2日: the way a notice is dated (no leading zeros), on the county's calendar."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(ZoneInfo(current_app.config["ADMISSION_TIMEZONE"])).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def local_date(value: dt.date | dt.datetime | None) -> str:
+    """An ISO date on the county's calendar, whether the value is a date or an instant."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(ZoneInfo(current_app.config["ADMISSION_TIMEZONE"])).date()
+    return value.isoformat()
+
+
+def issuing_body(release) -> str:
+    return getattr(release, "issuing_body", None) or current_app.config["ADMISSION_ISSUING_BODY"]
+
+
 def as_lines(value) -> list[str]:
     if value is None:
         return []
@@ -93,6 +115,8 @@ def init_app(app: Flask) -> None:
         change=lambda v: CHANGE_LABELS.get(v, v),
         field_label=field_label,
         local_time=local_time,
+        local_date=local_date,
+        chinese_date=chinese_date,
         as_lines=as_lines,
         remark=remark_cell,
         opinion=lambda v: Opinion.label_of(v, None if v else "—"),
@@ -105,4 +129,5 @@ def init_app(app: Flask) -> None:
         opinions=Opinion.choices(),
         state_label=State.label_of,
         kind_label=Kind.label_of,
+        issuing_body=issuing_body,
     )
