@@ -580,10 +580,12 @@ def without_funding() -> dict:
 
 def test_submitting_without_funding_shows_the_finding_beside_the_funding_field_and_keeps_the_draft(demo_app):
     client = signed_in(demo_app, "nyncj")
-    response = post_form(
+    posted = post_form(
         client, "/applications/new/admission", "/applications/new/admission", form_data(without_funding(), "submit")
     )
-    assert response.status_code == 422
+    # Post/Redirect/Get: the refused draft is shown by GET, so reloading it posts nothing again.
+    assert posted.status_code == 303 and "/edit" in posted.location
+    response = client.get(posted.location)
     page = main(response)
     assert "申请未通过准入条件审查" in page.find("p", cls="flash").text
     amount = page.find("input", id="funding_amount")
@@ -617,10 +619,11 @@ def form_target(response) -> str:
 
 def test_correcting_a_refused_new_application_submits_the_same_draft(demo_app):
     client = signed_in(demo_app, "nyncj")
-    refused = post_form(
+    posted = post_form(
         client, "/applications/new/admission", "/applications/new/admission", form_data(without_funding(), "submit")
     )
-    assert refused.status_code == 422
+    assert posted.status_code == 303
+    refused = client.get(posted.location)
     corrected = form_data(titled("农村公共厕所日常管护（缺经费）"), "submit")
     response = client.post(form_target(refused), data={"csrf_token": csrf_token(refused), **corrected})
     assert response.status_code == 302
@@ -634,8 +637,9 @@ def test_correcting_a_draft_refused_from_its_page_saves_the_corrections(demo_app
     client = signed_in(demo_app, "nyncj")
     page = f"/applications/{draft}"
     assert set(action_forms(main(client.get(page)))) == {"submit", "withdraw"}
-    refused = post_form(client, page, f"{page}/actions/submit")
-    assert refused.status_code == 422
+    posted = post_form(client, page, f"{page}/actions/submit")
+    assert posted.status_code == 303
+    refused = client.get(posted.location)
     assert "未写明经费保障" in main(refused).find("div", id="funding_amount-notes").text
     corrected = form_data(titled("农村公共厕所日常管护（缺经费）"), "submit")
     response = client.post(form_target(refused), data={"csrf_token": csrf_token(refused), **corrected})

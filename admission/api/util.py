@@ -57,6 +57,11 @@ def _flatten(messages, prefix: str = "") -> dict[str, str]:
     return flat
 
 
+def field_messages(messages) -> dict[str, str]:
+    """marshmallow's nested messages as ``{"guarantees.funding.amount": "应为数字"}``, in Chinese."""
+    return _flatten(messages)
+
+
 def _check_text(value) -> None:
     """Text a database can store: no NUL characters (PostgreSQL refuses them), valid UTF-8."""
     stack = [value]

@@ -10,6 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from admission.accounts.models import Unit
 from admission.api.schemas import ACTION_SCHEMAS, ApplicationBodySchema
+from admission.api.util import field_messages
 from admission.applications import access, stages
 from admission.applications import operations as ops
 from admission.applications.models import KINDS, Application
@@ -18,6 +19,7 @@ from admission.applications.workflow import ACTION_LABELS, COMMENT_REQUIRED
 from admission.core import fragments
 from admission.core.db import get_session
 from admission.core.i18n import gettext as _
+from admission.core.i18n import lazy_gettext as _l
 from admission.errors import DomainError
 from admission.meetings.models import Meeting
 from admission.notifications.operations import units_with_role
@@ -50,7 +52,7 @@ def _render_form(form, kind, application=None, findings=None, status=200):
     session = get_session()
     listed = {d["code"]: d for d in ops.listed_duties(session)}
     listed_duty = listed.get(application.duty_code) if application and application.duty_code else None
-    categories = sorted({d["category"] for d in listed.values()})
+    categories = list(dict.fromkeys(d["category"] for d in listed.values()))  # in the list's order
     placed = findings_by_field(findings or [])
     return (
         render_template(
@@ -59,6 +61,14 @@ def _render_form(form, kind, application=None, findings=None, status=200):
         ),
         status,
     )  # fmt: skip
+
+
+def _schema_findings(exc: ValidationError) -> list[dict]:
+    """The schema's messages, in Chinese, each placed beside its field on the form."""
+    return [
+        {"field": path, "message": message, "severity": "blocking"}
+        for path, message in field_messages(exc.messages).items()
+    ]
 
 
 def _validated(body: dict, kind: str) -> dict:
@@ -98,8 +108,8 @@ def new_application(kind: str):
                 body.pop("proposed", None)  # start from the listed duty
             application = ops.create_application(session, current_user, body)
         except ValidationError as exc:
-            flash(_("表单有误：%(messages)s", messages=exc.messages), "error")
-            return _render_form(form, kind, status=422)
+            flash(_("请按各栏的提示修改后再保存"), "error")
+            return _render_form(form, kind, findings=_schema_findings(exc), status=422)
         except DomainError as exc:
             flash(exc.message, "error")
             return _render_form(form, kind, status=exc.status)
@@ -115,13 +125,11 @@ def _submit(application):
     try:
         ops.perform(session, current_user, application, "submit", {})
     except DomainError as exc:
-        # Keep the saved draft; show why it cannot go yet, beside each field.
+        # Keep the saved draft and show it again by GET (its page lists the findings beside each
+        # field), so reloading the page cannot post the form a second time.
         session.commit()
         flash(exc.message, "error")
-        findings = exc.details.get("findings", [])
-        form = ApplicationForm(formdata=None, data=body_to_formdata(application))
-        form.duty_code.choices = _duty_choices(session)
-        return _render_form(form, application.kind, application, findings, status=exc.status)
+        return redirect(url_for("web.edit_application", application_id=application.id), 303)
     flash(_("已提交，申请编号 %(reference)s", reference=application.reference), "success")
     return redirect(url_for("web.view_application", application_id=application.id))
 
@@ -147,8 +155,8 @@ def edit_application(application_id: int):
         body.pop("kind", None)
         ops.update_application(session, current_user, application, body)
     except ValidationError as exc:
-        flash(_("表单有误：%(messages)s", messages=exc.messages), "error")
-        return _render_form(form, application.kind, application, status=422)
+        flash(_("请按各栏的提示修改后再保存"), "error")
+        return _render_form(form, application.kind, application, _schema_findings(exc), status=422)
     except DomainError as exc:
         flash(exc.message, "error")
         return _render_form(form, application.kind, application, status=exc.status)
@@ -259,6 +267,22 @@ def application_history(application_id: int):
     )  # fmt: skip
 
 
+# How an action form's fields are named beside a message about them.
+ACTION_FIELD_LABELS = {
+    "comment": _l("说明"),
+    "opinion": _l("意见"),
+    "summary": _l("摘要"),
+    "scope": _l("范围"),
+    "decision": _l("决定"),
+    "document_number": _l("文号"),
+    "unit": _l("单位"),
+    "due": _l("截止日期"),
+    "decided_on": _l("决定日期"),
+    "reviewers": _l("审核单位"),
+    "meeting_id": _l("联席会议"),
+}
+
+
 def _action_body(action: str) -> dict:
     form = request.form
     raw = {}
@@ -285,8 +309,9 @@ def application_action(application_id: int, action: str):
     try:
         body = _action_body(action)
     except ValidationError as exc:
-        flash(_("表单有误：%(messages)s", messages=exc.messages), "error")
-        return redirect(url_for("web.view_application", application_id=application.id)), 303
+        for path, message in field_messages(exc.messages).items():
+            flash(f"{ACTION_FIELD_LABELS.get(path.split('[')[0], path)}：{message}", "error")
+        return redirect(url_for("web.view_application", application_id=application.id), 303)
     if action == "submit":
         return _submit(application)
     try:
