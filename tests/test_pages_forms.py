@@ -45,7 +45,15 @@ def form_data(body: dict, button: str | None = "save", **overrides) -> dict:
 
 @pytest.mark.parametrize(
     "typed, value",
-    [("3000", 3000), ("3,000", 3000), ("3，000", 3000), ("3000元", 3000), ("0.3万", 3000), (" 1.5万元 ", 15000), ("", None)],
+    [
+        ("3000", 3000),
+        ("3,000", 3000),
+        ("3，000", 3000),
+        ("3000元", 3000),
+        ("0.3万", 3000),
+        (" 1.5万元 ", 15000),
+        ("", None),
+    ],
 )
 def test_amounts_as_people_type_them(typed, value):
     assert parse_amount(typed) == value

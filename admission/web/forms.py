@@ -78,7 +78,9 @@ class ApplicationForm(FlaskForm):
     duty_code = SelectField(_l("涉及的清单事项"), choices=[], validate_choice=False)
     reason = TextAreaField(_l("申请理由"), validators=TEXT)
     category = StringField(
-        _l("事项类别"), validators=[Optional(), Length(max=100)], render_kw={"list": "categories", "autocomplete": "off"}
+        _l("事项类别"),
+        validators=[Optional(), Length(max=100)],
+        render_kw={"list": "categories", "autocomplete": "off"},
     )
     title = StringField(_l("事项名称"), validators=[Optional(), Length(max=200)])
     clauses = FieldList(FormField(ClauseForm), min_entries=1, max_entries=50)
