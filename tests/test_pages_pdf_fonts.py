@@ -86,3 +86,23 @@ def test_notice_is_dated_in_chinese_and_signed_by_the_issuing_body(demo_app):
     assert "2026年12月2日" in text and "中共临猗县委" in text
     assert "2026年12月02日" not in text
     assert "中共临猗县委" in page
+
+
+def test_the_releases_index_and_the_release_page_show_the_same_county_day(app):
+    import datetime as dt
+
+    from catalogue.releases import build_release, current_release, publish_release, release_records
+
+    with app.app_context():
+        session = get_session()
+        records = release_records(session, current_release(session))
+        release = build_release(session, records, title="临猗县村（社区）履行职责事项清单")
+        # 01:30 on 2 December in Shanghai is still 1 December in UTC
+        publish_release(session, release, now=dt.datetime(2026, 12, 1, 17, 30, tzinfo=dt.UTC))
+        session.commit()
+    client = app.test_client()
+    index = client.get("/releases").get_data(as_text=True)
+    page = client.get("/releases/2").get_data(as_text=True)
+    row = index[index.index('href="/releases/2"') :][:600]
+    assert "2026-12-02" in row and "2026-12-01" not in row
+    assert "2026-12-02" in page

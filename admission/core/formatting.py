@@ -59,19 +59,24 @@ def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(ZoneInfo(current_app.config["ADMISSION_TIMEZONE"])).strftime(fmt)
 
 
-def chinese_date(value: dt.date | dt.datetime | None) -> str:
+def chinese_date(value: dt.date | dt.datetime | str | None) -> str:
     """2026年12月2日: the way a notice is dated (no leading zeros), on the county's calendar."""
-    if value is None:
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(local_date(value))
     if isinstance(value, dt.datetime):
         value = value.astimezone(ZoneInfo(current_app.config["ADMISSION_TIMEZONE"])).date()
     return f"{value.year}年{value.month}月{value.day}日"
 
 
-def local_date(value: dt.date | dt.datetime | None) -> str:
-    """An ISO date on the county's calendar, whether the value is a date or an instant."""
-    if value is None:
+def local_date(value: dt.date | dt.datetime | str | None) -> str:
+    """An ISO date on the county's calendar, whether the value is a date, an instant or its ISO text:
+    published at 2026-12-01T17:30Z is 2 December in the county."""
+    if value is None or value == "":
         return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
     if isinstance(value, dt.datetime):
         value = value.astimezone(ZoneInfo(current_app.config["ADMISSION_TIMEZONE"])).date()
     return value.isoformat()
