@@ -289,7 +289,10 @@ def test_member_unit_start_page_shows_the_review_awaiting_its_opinion_with_days_
 
     # zzb answered already: its opinion shows instead of 待提出.
     zzb = main(county.client("zzb").get("/home")).find("section", id="member-unit")
-    assert zzb.find("tbody").find_all("tr")[0].find_all("td")[3].text == "同意"
+    answered = zzb.find("tbody").find_all("tr")[0].find_all("td")
+    assert answered[3].text == "同意"
+    # and neither the heading nor the due date says it is still awaited
+    assert "待提出" not in zzb.text and "还剩" not in answered[2].text
 
 
 def test_secretariat_start_page_is_the_board_with_progress(county):

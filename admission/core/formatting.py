@@ -83,7 +83,7 @@ def local_date(value: dt.date | dt.datetime | str | None) -> str:
 
 
 def issuing_body(release) -> str:
-    return getattr(release, "issuing_body", None) or current_app.config["ADMISSION_ISSUING_BODY"]
+    return getattr(release, "issued_by", None) or current_app.config["ADMISSION_ISSUING_BODY"]
 
 
 def as_lines(value) -> list[str]:
@@ -114,7 +114,10 @@ def combine_duty(proposed: dict, code: str | None = None) -> dict:
 
 
 def init_app(app: Flask) -> None:
+    from admission.core.textdiff import char_diff
+
     app.jinja_env.filters.update(
+        char_diff=lambda change: char_diff(change.get("from"), change.get("to")),
         applies_to=AppliesTo.label_of,
         role=DutyRole.label_of,
         change=lambda v: CHANGE_LABELS.get(v, v),
