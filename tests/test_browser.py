@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 import waitress
+from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect, sync_playwright
 from sqlalchemy import select
 
@@ -86,6 +87,41 @@ def _page(browser, **options):
     return page
 
 
+# ----------------------------------------------------------------------------- accessibility
+
+
+# Text a person should never be shown: marshmallow's or WTForms' English, or a raw error structure.
+DEVELOPER_TEXT = re.compile(r"Not a valid|Missing data for required field|This field is required|Field must|\{'")
+
+
+class Audit:
+    """axe-core over every page the walk visits, once per page and signed-in unit, and a look for
+    developer text; the test fails at its end naming every violation."""
+
+    def __init__(self):
+        self.axe = Axe()
+        self.seen: set[tuple[str, str]] = set()
+        self.who = "anonymous"
+        self.violations: list[str] = []
+
+    def check(self, page) -> None:
+        path = re.sub(r"\d+", "N", page.url.split("://", 1)[-1].split("/", 1)[-1])
+        key = (self.who, path)
+        text = page.locator("body").inner_text()
+        if DEVELOPER_TEXT.search(text):
+            self.violations.append(f"/{path} as {self.who}: developer text {DEVELOPER_TEXT.search(text).group(0)!r}")
+        if key in self.seen:
+            return
+        self.seen.add(key)
+        results = self.axe.run(page)
+        for violation in results.response["violations"]:
+            targets = ", ".join(str(n["target"]) for n in violation["nodes"][:3])
+            self.violations.append(f"/{path} as {self.who}: {violation['id']} ({violation['help']}) at {targets}")
+
+
+AUDIT = Audit()
+
+
 # ----------------------------------------------------------------------------- helpers
 
 
@@ -96,17 +132,22 @@ def login(page, base: str, username: str) -> None:
     page.get_by_role("button", name="登录").click()
     expect(page).to_have_url(f"{base}/home")
     expect(page.get_by_role("heading", level=1)).to_contain_text("的工作台")
+    AUDIT.who = username
+    AUDIT.check(page)
 
 
 def logout(page) -> None:
     page.get_by_role("button", name="退出").click()
     expect(page.get_by_role("link", name="登录", exact=True)).to_be_visible()
     expect(page.get_by_role("button", name="退出")).to_have_count(0)
+    AUDIT.who = "anonymous"
+    AUDIT.check(page)
 
 
 def shoot_home(page, base: str, username: str, folder: Path) -> None:
     page.goto(f"{base}/home")
     page.screenshot(path=str(folder / f"home-{username}.png"), full_page=True)
+    AUDIT.check(page)
 
 
 class Problems(list):
@@ -121,6 +162,7 @@ class Problems(list):
 
 def flash(page, text: str) -> None:
     expect(page.locator(".flash").filter(has_text=text)).to_be_visible()
+    AUDIT.check(page)
 
 
 def fill_admission_form(page, *, funding: bool) -> None:
@@ -160,6 +202,7 @@ def action_form(page, action_label: str):
 def open_from_home(page, title: str) -> None:
     page.get_by_role("link", name=re.compile(re.escape(title))).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text(title)
+    AUDIT.check(page)
 
 
 def today_in_county() -> dt.date:
@@ -176,8 +219,13 @@ def test_an_admission_from_application_to_published_list(browser, live_server, o
     problems = Problems()
 
     # 0. The public list as it stands: release 1, 59 duties.
+    AUDIT.__init__()
     page.goto(base + "/")
     expect(page.locator("article.duty")).to_have_count(59)
+    AUDIT.check(page)
+    for path in ("/releases", "/releases/1", "/releases/1/notice", "/releases/diff", "/duties/D001", "/login"):
+        page.goto(base + path)
+        AUDIT.check(page)
 
     # 1. The applicant drafts the application and forgets the funding; screening says so beside the field.
     login(page, base, "nyncj")
@@ -192,6 +240,7 @@ def test_an_admission_from_application_to_published_list(browser, live_server, o
         "/applications/new/admission: the lead paragraph is the admission one",
         lambda: expect(page.locator("p.lead")).to_contain_text("申请将新的工作职责列入", timeout=500),
     )
+    AUDIT.check(page)
     fill_admission_form(page, funding=False)
     page.get_by_role("button", name="保存并提交").click()
     flash(page, "未通过准入条件审查")
@@ -265,6 +314,16 @@ def test_an_admission_from_application_to_published_list(browser, live_server, o
     shoot_home(page, base, "bb", output_dir)
     page.goto(application_url)
     expect(reviews.filter(has_text="已答复")).to_have_count(2)
+    # On a 390 px phone the opinions table reads as one block per unit, not columns a character wide.
+    page.set_viewport_size({"width": 390, "height": 844})
+    problems.check(
+        f"{application_url} at 390 px: the opinions table stacks its rows",
+        lambda: expect(page.locator("table.opinions.stackable tbody td").first).to_have_css("display", "block"),
+    )
+    widths = page.evaluate("() => [...document.querySelectorAll('table.opinions td')].map(td => td.clientWidth)")
+    if min(widths) < 200:
+        problems.append(f"{application_url} at 390 px: opinion cells as narrow as {min(widths)} px")
+    page.set_viewport_size(VIEWPORT)
     form = action_form(page, "征求村（社区）意见")
     form.get_by_label("征求范围").select_option(label="按事项适用范围")
     form.get_by_label(re.compile(r"^答复截止日期")).fill(due.isoformat())
@@ -381,8 +440,12 @@ def test_an_admission_from_application_to_published_list(browser, live_server, o
         expect(page.locator("#applicant tbody tr").filter(has_text=reference).locator(".state")).to_have_text(
             "已列入清单"
         )
+    for path in ("/notifications", "/settings", "/home/applicant"):
+        page.goto(base + path)
+        AUDIT.check(page)
     page.context.close()
     assert not problems, "UI problems met on the way:\n" + "\n".join(problems)
+    assert not AUDIT.violations, "accessibility or developer text:\n" + "\n".join(AUDIT.violations)
 
 
 # ----------------------------------------------------------------------------- without JavaScript
@@ -436,7 +499,7 @@ def test_pages_fit_a_360px_wide_screen(browser, live_server, demo_app):
     base = live_server
     overflowing = []
     for who, paths in (
-        ("bb", ["/home", f"/applications/{application_id}"]),
+        ("bb", ["/home", f"/applications/{application_id}", "/releases/1"]),
         ("nyncj", ["/home", f"/applications/{application_id}", "/applications/new/admission"]),
     ):
         page = _page(browser, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True)
@@ -446,5 +509,13 @@ def test_pages_fit_a_360px_wide_screen(browser, live_server, demo_app):
             width = page.evaluate("document.documentElement.scrollWidth")
             if width > 360:
                 overflowing.append(f"{path} as {who}: scrollWidth {width}")
+            # No table squeezed into columns a character wide: wide tables stack their rows.
+            narrow = page.evaluate(
+                """() => [...document.querySelectorAll('main td')]
+                     .filter(td => td.offsetParent && td.textContent.trim().length > 3 && td.clientWidth < 40)
+                     .map(td => td.textContent.trim().slice(0, 12))"""
+            )
+            if narrow:
+                overflowing.append(f"{path} as {who}: cells too narrow to read: {narrow[:3]}")
         page.context.close()
     assert not overflowing, "pages wider than a 360 px screen: " + "; ".join(overflowing)

@@ -82,6 +82,16 @@ def update_application(application_id: int):
     return _respond(account, application)
 
 
+@blueprint.delete("/applications/<int:application_id>")
+def delete_application(application_id: int):
+    """A never-submitted draft is deleted (204); anything else is 409."""
+    account = require_account()
+    application = _application_for(account, application_id)
+    check_if_match(application.etag)
+    ops.delete_draft(get_session(), account, application)
+    return "", 204
+
+
 @blueprint.get("/applications/<int:application_id>/history")
 def application_history(application_id: int):
     account = require_account()

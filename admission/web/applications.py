@@ -58,6 +58,7 @@ def _render_form(form, kind, application=None, findings=None, status=200):
         render_template(
             "web/application_form.html", form=form, kind=kind, application=application, findings=placed,
             all_findings=findings or [], listed_duty=listed_duty, categories=categories,
+            deletable=application is not None and access.can_delete(current_user, application),
         ),
         status,
     )  # fmt: skip
@@ -164,6 +165,17 @@ def edit_application(application_id: int):
         return _submit(application)
     flash(_("已保存"), "success")
     return redirect(url_for("web.edit_application", application_id=application.id))
+
+
+@blueprint.post("/applications/<int:application_id>/delete")
+@login_required
+def delete_application(application_id: int):
+    application = _load(application_id)
+    if not access.can_delete(current_user, application):
+        abort(403)
+    ops.delete_draft(get_session(), current_user, application)
+    flash(_("草稿已删除"), "success")
+    return redirect(url_for("web.home"), 303)
 
 
 @blueprint.get("/applications/<int:application_id>")
