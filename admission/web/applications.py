@@ -234,8 +234,16 @@ def _record(session, application: Application, day) -> dict:
         "application": application, "listed": listed, "comparison": comparison, "consultation": consultation,
         "townships": _slowest_townships(consultation), "show_reviews": show_reviews,
         "reviews": stages.reviews(session, application) if show_reviews else [], "history": history,
-        "history_total": history_total, "today": day,
+        "history_total": history_total, "today": day, "unit_names": _unit_names(session, history),
     }  # fmt: skip
+
+
+def _unit_names(session, events) -> dict[str, str]:
+    """The units that acted, by name: an event stores the account and the unit's code."""
+    codes = {e.actor_unit for e in events if e.actor_unit}
+    if not codes:
+        return {}
+    return dict(session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes))).all())
 
 
 def _slowest_townships(consultation: dict | None) -> list[dict]:
@@ -275,7 +283,7 @@ def application_history(application_id: int):
     pages = paging.page_count(total, HISTORY_PAGE, page)
     return render_template(
         "web/application_history.html", application=application, history=events, total=total, page=page,
-        pages=pages,
+        pages=pages, unit_names=_unit_names(get_session(), events),
     )  # fmt: skip
 
 
