@@ -312,6 +312,9 @@ def test_an_admission_from_application_to_published_list(browser, live_server, o
     due = today_in_county()
     login(page, base, "bb")
     shoot_home(page, base, "bb", output_dir)
+    for path in ("/applications", "/meetings", "/manage/releases"):
+        page.goto(base + path)
+        AUDIT.check(page)
     page.goto(application_url)
     expect(reviews.filter(has_text="已答复")).to_have_count(2)
     # On a 390 px phone the opinions table reads as one block per unit, not columns a character wide.

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("web", __name__)
 
-from admission.web import applications, auth_views, home, meetings, releases, settings  # noqa: E402,F401
+from admission.web import applications, auth_views, home, listing, meetings, releases, settings  # noqa: E402,F401
