@@ -755,8 +755,9 @@ def test_the_action_forms_as_rendered_carry_the_application_through_its_stages(d
     assert "本乡镇书面反馈：已答复" in card.text and card.find("textarea").text == "三管镇原则同意"
     assert "东姚庄村：已答复（有条件同意）" in card.find("ul", cls="villages").text
 
-    # Closing before the villages answered is refused on the page itself, with the reason.
-    refused = post_rendered(bb, url, "close_consultation")
+    # Before the villages answered, closing is not offered; a post made anyway is refused with the reason.
+    assert "close_consultation" not in action_forms(main(bb.get(url)))
+    refused = post_form(bb, url, f"{url}/actions/close_consultation")
     assert refused.status_code == 409 and state() == "consultation"
     assert "未提交" in main(refused).find("p", cls="flash").text
 

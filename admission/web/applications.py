@@ -14,7 +14,7 @@ from admission.api.util import field_messages
 from admission.applications import access, stages
 from admission.applications import operations as ops
 from admission.applications.models import KINDS, Application
-from admission.applications.presenter import allowed_actions, consultation_for
+from admission.applications.presenter import consultation_for, offered_actions
 from admission.applications.workflow import ACTION_LABELS, COMMENT_REQUIRED
 from admission.core import fragments
 from admission.core.db import get_session
@@ -183,7 +183,7 @@ def delete_application(application_id: int):
 def view_application(application_id: int):
     session = get_session()
     application = _load(application_id)
-    actions = allowed_actions(session, current_user, application)
+    actions = offered_actions(session, current_user, application)
     day = today()
     # What the viewer sees and may do differs by unit (a township sees its own villages); the
     # meetings a forward can cite are not the application's own events, but every change's.
