@@ -130,3 +130,17 @@ def test_the_remark_says_villages_only_once():
     assert remark_cell({"applies_to": "villages", "remark": "社区不涉及"}) == "社区不涉及"
     assert remark_cell({"applies_to": "villages", "remark": None}) == "社区不涉及"
     assert remark_cell({"applies_to": "villages", "remark": "按季度"}) == "社区不涉及；按季度"
+
+
+def test_an_operations_message_is_english_on_an_english_page(demo_app):
+    from admission.core.i18n import ENGLISH_PUNCTUATION
+
+    client = signed_in(demo_app, "nyncj")
+    client.set_cookie("locale", "en")
+    body = factories.admission()
+    body["guarantees"]["funding"] = {}
+    posted = post_form(client, NEW, NEW, form_data(body, "submit"))
+    text = main(client.get(posted.location)).find("p", cls="flash").text
+    assert text == "The application did not pass screening; correct it as noted and submit again."
+    # a message built from values keeps its words but not its Chinese punctuation
+    assert "，".translate(ENGLISH_PUNCTUATION) == ", "
