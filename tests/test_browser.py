@@ -2,7 +2,9 @@
 
 One test walks a whole admission through the pages as each role in turn, clicking the visible
 labels and buttons; one checks that the application form works with JavaScript switched off; one
-checks that the signed-in pages fit a 360 px wide phone screen.
+checks that the signed-in pages fit a 360 px wide phone screen. Every page the walk visits, as every
+role it signs in as, is checked with axe-core (axe-playwright-python, which ships the script) and for
+developer text such as marshmallow's English: the walk fails naming each violation.
 
 Screenshots of every role's start page go to ``tests/output/browser/`` (git-ignored). With
 ``SAVE_README_SCREENSHOTS=1`` the walk-through also refreshes the two PNGs the README shows, in
