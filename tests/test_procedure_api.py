@@ -64,7 +64,10 @@ def test_admission_amendment_withdrawal_to_releases_2_and_3(api):
     assert change["decision"]["county_meeting"] == county_decision()["county_meeting"]
     assert api.get(f"/api/v1/applications/{admission['id']}", "nyncj").get_json()["state"] == "published"
     public = api.get("/api/v1/catalogue").get_json()
-    assert public["version"] == 2 and public["duties"][-1]["title"] == "农村公共厕所日常管护"
+    # the new 乡村振兴 duty sits at the end of its category (after duty 22), numbers running in order
+    added = next(d for d in public["duties"] if d["title"] == "农村公共厕所日常管护")
+    assert public["version"] == 2 and added["number"] == 23 and public["duties"][22] == added
+    assert [d["number"] for d in public["duties"]] == list(range(1, 61))
 
     # An amendment starts from the listed duty; a withdrawal names one.
     amendment = api.post(

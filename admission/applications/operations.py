@@ -133,6 +133,23 @@ def create_application(
     return application
 
 
+def delete_draft(session: Session, account: Account, application: Application, *, now=None) -> None:
+    """Delete a never-submitted draft; the audit trail keeps what it said."""
+    if not access.can_delete(account, application):
+        if application.applicant_id != account.unit_id or not account.has_role("applicant"):
+            raise Forbidden("只有申请单位可以删除本单位的草稿", code="forbidden")
+        raise Conflict("只有从未提交过的草稿可以删除", code="conflict")
+    actor, unit = actor_of(account)
+    kept = {k: getattr(application, k) for k in ("kind", "duty_code", "proposed", "reason")}
+    audit.record(
+        session, actor=actor, actor_unit=unit, entity="application", entity_id=application.id,
+        application_id=application.id, action="delete", from_state="draft", to_state=None,
+        changes={k: v for k, v in kept.items() if v not in (None, "", {}, [])}, now=now,
+    )  # fmt: skip
+    session.delete(application)
+    session.flush()
+
+
 def update_application(
     session: Session, account: Account, application: Application, data: dict, *, now=None
 ) -> Application:

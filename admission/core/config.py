@@ -34,6 +34,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config = {
         "DATABASE_URL": normalise_database_url(database_url),
         "ADMISSION_TIMEZONE": env.get("ADMISSION_TIMEZONE", "Asia/Shanghai"),
+        # Who signs a release's notice when the release itself does not name its issuing body.
+        "ADMISSION_ISSUING_BODY": env.get("ADMISSION_ISSUING_BODY", "中共临猗县委　临猗县人民政府"),
         "JSON_MAX_BYTES": 1_000_000,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

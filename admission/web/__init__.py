@@ -11,6 +11,7 @@ from admission.web import (  # noqa: E402,F401
     confirmations,
     documents,
     home,
+    listing,
     meetings,
     publication,
     releases,

@@ -8,11 +8,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from marshmallow import ValidationError
 
-from admission.api.util import _flatten
 from admission.confirmations import access
 from admission.confirmations import operations as ops
 from admission.confirmations.schemas import ConfirmSchema, OpenRoundSchema
 from admission.core.db import get_session
+from admission.core.field_messages import flatten
 from admission.core.i18n import gettext as _
 from admission.errors import DomainError, Invalid
 from admission.web import blueprint
@@ -30,7 +30,7 @@ def confirmations():
             body = OpenRoundSchema().load({"year": request.form.get("year", type=int), "due": request.form.get("due")})
             round_ = ops.open_round(session, current_user, body, now=utcnow())
         except ValidationError as exc:
-            errors, status = _flatten(exc.messages), 422
+            errors, status = flatten(exc.messages), 422
         except DomainError as exc:
             session.rollback()
             errors, status = (exc.fields if isinstance(exc, Invalid) else {}) or {"year": exc.message}, exc.status

@@ -20,7 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from admission.applications.enums import Cause, FundingPer
 from admission.core.i18n import lazy_gettext as _l
@@ -39,6 +39,30 @@ SCOPE_CHOICES = [
     SelectChoice("townships", _l("若干乡镇的村（社区）")),
     SelectChoice("units", _l("若干村（社区）")),
 ]
+
+
+AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)(万)?元?$")
+
+
+def parse_amount(text: str | None) -> float | None:
+    """An amount as people type it: 3000, 3,000, 3000元, 0.3万 (ten thousand yuan) all mean 3000 yuan.
+
+    Raises ValueError for anything else."""
+    cleaned = re.sub(r"[\s,，]", "", text or "").replace("．", ".")
+    if not cleaned:
+        return None
+    match = AMOUNT.match(cleaned)
+    if not match:
+        raise ValueError(cleaned)
+    value = float(match.group(1)) * (10000 if match.group(2) else 1)
+    return round(value, 2)
+
+
+def amount_validator(_form, field) -> None:
+    try:
+        parse_amount(field.data)
+    except ValueError as exc:
+        raise ValidationError(_l("请填写金额，如 3000、3,000、3000元 或 0.3万")) from exc
 
 
 def lines(text: str | None) -> list[str]:
@@ -71,7 +95,11 @@ class ApplicationForm(CheckedForm):
     cause = SelectField(_l("调整或取消的原因"), choices=CAUSE_CHOICES, default="")
     cause_basis = TextAreaField(_l("所依据的法律法规或文件（法律法规变化、机构改革时必填）"), validators=TEXT)
     reason = TextAreaField(_l("申请理由"), validators=TEXT)
-    category = StringField(_l("事项类别"), validators=[Optional(), Length(max=100)])
+    category = StringField(
+        _l("事项类别"),
+        validators=[Optional(), Length(max=100)],
+        render_kw={"list": "categories", "autocomplete": "off"},
+    )
     title = StringField(_l("事项名称"), validators=[Optional(), Length(max=200)])
     clauses = FieldList(FormField(ClauseForm), min_entries=1, max_entries=50)
     flow_steps = TextAreaField(_l("操作流程（每行一步）"), validators=TEXT)
@@ -84,7 +112,9 @@ class ApplicationForm(CheckedForm):
     institutional = TextAreaField(_l("制度保障"), validators=TEXT)
     personnel = TextAreaField(_l("人随事转：人员保障"), validators=TEXT)
     equipment = TextAreaField(_l("设备保障"), validators=TEXT)
-    funding_amount = StringField(_l("费随事转：经费金额（元）"), validators=[Optional(), Length(max=20)])
+    funding_amount = StringField(
+        _l("费随事转：经费金额（元）"), validators=[Optional(), Length(max=20), amount_validator]
+    )
     funding_per = SelectField(_l("经费计算单位"), choices=PER_CHOICES, default="")
     funding_source = StringField(_l("经费来源"), validators=[Optional(), Length(max=200)])
     funding_note = TextAreaField(_l("经费说明"), validators=TEXT)
@@ -130,11 +160,7 @@ def form_to_body(form: ApplicationForm, kind: str) -> dict:
         body["cause_basis"] = form.cause_basis.data or None
     if kind == "withdrawal":
         return body
-    amount = (form.funding_amount.data or "").strip().replace(",", "").replace("，", "")
-    try:
-        amount_value = float(amount) if amount else None
-    except ValueError:
-        amount_value = amount  # screening reports it as not a positive number
+    amount_value = parse_amount(form.funding_amount.data)  # the form's validator refused anything else
     body["guarantees"] = {
         "authority": form.authority.data or None,
         "institutional": form.institutional.data or None,
@@ -248,6 +274,13 @@ FIELD_NAMES = {
     "guarantees.funding.per": "funding_per",
     "guarantees.funding.source": "funding_source",
     "special_requirements.legal_basis": "special_legal_basis",
+    "guarantees.institutional": "institutional",
+    "guarantees.equipment": "equipment",
+    "guarantees.funding.note": "funding_note",
+    "proposed.flow.steps": "flow_steps",
+    "proposed.flow.supervisor": "flow_supervisor",
+    "proposed.flow.risks": "flow_risks",
+    "proposed.flow.controls": "flow_controls",
     "valid_until": "valid_until",
     "valid_from": "valid_from",
     "tasks": "tasks",
@@ -256,7 +289,8 @@ FIELD_NAMES = {
     "scope.townships": "scope_codes",
     "scope.units": "scope_codes",
 }
-CLAUSE_PATH = re.compile(r"^proposed\.clauses\[(\d+)\]\.(\w+)$")
+CLAUSE_PATH = re.compile(r"^proposed\.clauses\[(\d+)\]\.(\w+)(?:\[\d+\])?$")
+ITEM_INDEX = re.compile(r"\[\d+\]$")
 
 
 def findings_by_field(findings: list[dict]) -> dict[str, list[dict]]:
@@ -265,6 +299,10 @@ def findings_by_field(findings: list[dict]) -> dict[str, list[dict]]:
     for finding in findings:
         path = finding.get("field") or ""
         match = CLAUSE_PATH.match(path)
-        name = f"clauses-{int(match.group(1)) - 1}-{match.group(2)}" if match else FIELD_NAMES.get(path, "_general")
+        if match:
+            name = f"clauses-{int(match.group(1)) - 1}-{match.group(2)}"
+        else:
+            # guarantees.funding.amount, or one line of a list: proposed.flow.steps[3]
+            name = FIELD_NAMES.get(path) or FIELD_NAMES.get(ITEM_INDEX.sub("", path), "_general")
         placed.setdefault(name, []).append(finding)
     return placed

@@ -32,7 +32,7 @@ def _unread_notifications():
 SECTION_TITLES = {
     "village": _l("请答复的征求意见"),
     "township": _l("所辖村（社区）的征求意见"),
-    "member_unit": _l("待提出初步审核意见"),
+    "member_unit": _l("本单位参加的初步审核"),
     "county": _l("待县委、县政府审定"),
     "applicant": _l("本单位的申请"),
 }

@@ -12,8 +12,8 @@ from marshmallow import ValidationError
 from sqlalchemy import select
 
 from admission.accounts.models import Unit
-from admission.api.util import _flatten
 from admission.core.db import get_session
+from admission.core.field_messages import flatten
 from admission.core.i18n import gettext as _
 from admission.errors import Invalid
 from admission.reports import access, queries
@@ -60,7 +60,7 @@ def new_report():
             body = ReportBodySchema().load(_form_body(request.form))
             report, receipt = ops.submit(session, account, body, address=request.remote_addr, now=utcnow())
         except ValidationError as exc:
-            errors, status = _flatten(exc.messages), 422
+            errors, status = flatten(exc.messages), 422
         except Invalid as exc:
             errors, status = exc.fields or {"_schema": exc.message}, 422
         else:
@@ -123,7 +123,7 @@ def report_action(report_id: int, action: str):
         ops.act(session, current_user, report_id, action, body, now=utcnow())
     except ValidationError as exc:
         session.rollback()
-        return _render_report(ops.get_visible(session, current_user, report_id), _flatten(exc.messages), 422)
+        return _render_report(ops.get_visible(session, current_user, report_id), flatten(exc.messages), 422)
     except Invalid as exc:
         session.rollback()
         return _render_report(ops.get_visible(session, current_user, report_id), exc.fields, 422)
