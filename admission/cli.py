@@ -32,6 +32,7 @@ def register_cli(app) -> None:
 
 @click.command()
 @click.option("--demo", is_flag=True, help="同时创建演示县（单位、乡镇、村和账号）")
+@click.option("--demo-history", is_flag=True, help="演示县另加几件清单外事项反映和上一年度的确认（需同时 --demo）")
 @click.option("--password", help="演示账号的统一密码（默认随机生成并打印一次）")
 @click.option(
     "--catalogue", "catalogue_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
@@ -39,7 +40,7 @@ def register_cli(app) -> None:
 )  # fmt: skip
 @click.option("--title", help="本县清单的标题（与 --catalogue 同用）")
 @with_appcontext
-def init(demo: bool, password: str | None, catalogue_file: Path | None, title: str | None):
+def init(demo: bool, demo_history: bool, password: str | None, catalogue_file: Path | None, title: str | None):
     """创建或升级数据库结构，并在没有任何版本时载入第 1 版清单。"""
     from admission.releases import operations as release_ops
     from admission.runtime import migrate
@@ -74,6 +75,15 @@ def init(demo: bool, password: str | None, catalogue_file: Path | None, title: s
                 click.echo(f"演示账号密码（只显示这一次）：{created.password}")
         else:
             click.echo("演示县已存在，未作改动")
+        if demo_history:
+            from admission.reports import demo as demo_history_data
+            from catalogue.db import utcnow
+
+            made = demo_history_data.create_history(session, utcnow())
+            session.commit()
+            click.echo(
+                f"已添加演示记录：{made} 件清单外事项反映和上一年度的确认" if made else "演示记录已存在，未作改动"
+            )
 
 
 @click.command()
@@ -141,7 +151,7 @@ def catalogue_import(file: Path, title, document_number, effective_on):
 
 @catalogue.command("export")
 @click.option("--release", "version", type=int, help="版本号（默认当前版本）")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json", "pdf"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv", "json", "pdf", "docx"]), required=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True)
 @with_appcontext
 def catalogue_export(version, fmt: str, output: Path):

@@ -53,7 +53,9 @@ class DomainError(Exception):
     status = 400
 
     def __init__(self, message: str | None = None, *, code: str | None = None, details: dict | None = None):
-        self.message = str(message) if message else MESSAGES[self.status]
+        from admission.core.i18n import translate_message
+
+        self.message = translate_message(str(message) if message else MESSAGES[self.status])
         super().__init__(self.message)
         self.code = code or CODES[self.status]
         self.details = details or {}

@@ -2,9 +2,13 @@
 
 from admission.accounts.models import Account, ApiToken, LoginThrottle, Unit, UnitRole
 from admission.applications.models import Application, ConsultationRequest, ReferenceCounter, Review, TownshipFeedback
+from admission.confirmations.models import Confirmation, ConfirmationRound
 from admission.core.audit import AuditEvent
+from admission.documents.models import Document
 from admission.meetings.models import Meeting
 from admission.notifications.models import Notification
+from admission.releases.models import Posting
+from admission.reports.models import Report, ReportThrottle
 from catalogue.models import Duty, Release, ReleaseChange, ReleaseEntry
 
 __all__ = [
@@ -12,15 +16,21 @@ __all__ = [
     "ApiToken",
     "Application",
     "AuditEvent",
+    "Confirmation",
+    "ConfirmationRound",
     "ConsultationRequest",
+    "Document",
     "Duty",
     "LoginThrottle",
     "Meeting",
     "Notification",
+    "Posting",
     "ReferenceCounter",
     "Release",
     "ReleaseChange",
     "ReleaseEntry",
+    "Report",
+    "ReportThrottle",
     "Review",
     "TownshipFeedback",
     "Unit",

@@ -59,12 +59,13 @@ class LayoutError(Exception):
 
 def remark_cell(clause: dict) -> str:
     parts = []
-    if clause["applies_to"] == "villages":
-        parts.append(VILLAGES_ONLY)
-    elif clause["applies_to"] == "communities":
-        parts.append(COMMUNITIES_ONLY)
-    if clause.get("remark"):
-        parts.append(clause["remark"])
+    remark = clause.get("remark") or ""
+    marker = {"villages": VILLAGES_ONLY, "communities": COMMUNITIES_ONLY}.get(clause["applies_to"])
+    # A remark typed as "社区不涉及" says what applies_to already says: shown once.
+    if marker and marker not in remark:
+        parts.append(marker)
+    if remark:
+        parts.append(remark)
     return "；".join(parts)
 
 

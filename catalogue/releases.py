@@ -160,6 +160,20 @@ def allocate_codes(session: Session, records: list[dict]) -> None:
             known.add(code)
 
 
+def in_list_order(records: list[dict]) -> list[dict]:
+    """The records grouped by category, categories in the order they first appear, and 序号 renumbered
+    1..n down the list: a duty added to an existing category sits at that category's end, and every
+    output (page, PDF, xlsx, csv, json) reads in the same order with the same numbers."""
+    ordered = sorted(records, key=lambda r: r["number"])
+    first_seen = {}
+    for record in ordered:
+        first_seen.setdefault(record["category"], len(first_seen))
+    ordered.sort(key=lambda r: first_seen[r["category"]])  # stable: keeps the order within a category
+    for number, record in enumerate(ordered, start=1):
+        record["number"] = number
+    return ordered
+
+
 def build_release(
     session: Session,
     records: list[dict],
@@ -187,6 +201,7 @@ def build_release(
     if len(set(numbers)) != len(numbers):
         duplicate = next(n for n in numbers if numbers.count(n) > 1)
         raise ReleaseError(f"序号 {duplicate} 重复")
+    records = in_list_order(records)
     allocate_codes(session, records)
 
     version = (session.scalar(select(func.max(Release.version))) or 0) + 1

@@ -70,12 +70,19 @@ def write_xlsx(records: list[dict], title: str, out: BinaryIO) -> None:
 
 
 def _merge_duty_cells(ws, records: list[dict], first_row: int) -> None:
-    """Merge number, category, name and code down each duty's rows, as annex 1 does."""
+    """Merge number, name and code down each duty's rows, and the category down all its duties' rows,
+    as annex 1 does."""
     row = first_row
-    for duty in records:
+    category_start = first_row
+    for index, duty in enumerate(records):
         last = row + len(duty["clauses"]) - 1
+        following = records[index + 1] if index + 1 < len(records) else None
+        if following is None or following["category"] != duty["category"]:
+            if last > category_start:
+                ws.merge_cells(start_row=category_start, start_column=2, end_row=last, end_column=2)
+            category_start = last + 1
         if last > row:
-            for col in (1, 2, 9):
+            for col in (1, 9):
                 ws.merge_cells(start_row=row, start_column=col, end_row=last, end_column=col)
             if has_headings(duty):
                 start = row

@@ -67,8 +67,23 @@ class SqliteTemplates:
         pass
 
 
+def ensure_database(url: str) -> None:
+    """Create the database TEST_DATABASE_URL names when the server does not have it yet (a fresh
+    PostgreSQL has only ``postgres``): a newcomer runs the README's command and nothing else."""
+    target = make_url(url)
+    maintenance = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with maintenance.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}).first()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{target.database}"'))
+    finally:
+        maintenance.dispose()
+
+
 class PostgresTemplates:
     def __init__(self, url: str):
+        ensure_database(url)
         self.admin = create_engine(url, isolation_level="AUTOCOMMIT")
         self.base = make_url(url)
         self.prefix = f"adm_{uuid.uuid4().hex[:8]}"

@@ -64,7 +64,10 @@ def test_admission_amendment_withdrawal_to_releases_2_and_3(api):
     assert change["decision"]["county_meeting"] == county_decision()["county_meeting"]
     assert api.get(f"/api/v1/applications/{admission['id']}", "nyncj").get_json()["state"] == "published"
     public = api.get("/api/v1/catalogue").get_json()
-    assert public["version"] == 2 and public["duties"][-1]["title"] == "农村公共厕所日常管护"
+    # the new 乡村振兴 duty sits at the end of its category (after duty 22), numbers running in order
+    added = next(d for d in public["duties"] if d["title"] == "农村公共厕所日常管护")
+    assert public["version"] == 2 and added["number"] == 23 and public["duties"][22] == added
+    assert [d["number"] for d in public["duties"]] == list(range(1, 61))
 
     # An amendment starts from the listed duty; a withdrawal names one.
     amendment = api.post(
@@ -171,7 +174,7 @@ def test_one_off_goes_to_the_register(api):
     api.action(app["id"], "decide", "xwxzf", **county_decision(document_number=f"临政办函〔{TODAY.year}〕12号"))
     register = api.get("/api/v1/one-offs").get_json()
     assert [(r["reference"], r["status"], r["valid_until"]) for r in register] == [
-        (app["reference"], "active", "2027-06-30")
+        (app["reference"], "in_force", "2027-06-30")
     ]
     assert register[0]["funding"] == {"amount": 2000, "per": "one_time", "source": "县自然资源局普查经费"}
     # A one-off never enters the catalogue.

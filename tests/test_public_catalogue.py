@@ -59,8 +59,8 @@ def test_release_pages_show_change_log_notice_and_diff(two_releases):
     assert "第1条主要内容" in page  # the amended field, named for a reader
     diff = client.get("/releases/diff?from=1&to=2").get_data(as_text=True)
     assert "新增 1 项，取消 1 项，调整 1 项" in diff
-    old_cell = re.search(r'<td class="old"><div>(.*?)</div>', diff).group(1)
-    new_cell = re.search(r'<td class="new"><div>(.*?)</div>', diff).group(1)
+    old_cell = re.sub(r"</?(del|ins)>", "", re.search(r'<td class="old">(.*?)</td>', diff, re.S).group(1))
+    new_cell = re.sub(r"</?(del|ins)>", "", re.search(r'<td class="new">(.*?)</td>', diff, re.S).group(1))
     assert old_cell.startswith("开展矛盾纠纷排查调处") and new_cell == "组织开展平安建设新内容"
     withdrawn = client.get("/duties/D059").get_data(as_text=True)
     assert "已从现行清单中取消" in withdrawn

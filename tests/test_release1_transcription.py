@@ -66,7 +66,8 @@ def test_scope_and_role_per_clause(duties):
     assist = [d for d in duties if all(c["role"] == "assist" for c in d["clauses"])]
     assert assist and all(duty_role(d["clauses"]) == "assist" for d in assist)
     villages_only = [c for d in duties for c in d["clauses"] if c["applies_to"] == "villages"]
-    assert len(villages_only) == 16  # the seed says 社区不涉及 sixteen times
+    # the seed says 社区不涉及 sixteen times; five more clauses name village bodies only (see below)
+    assert len(villages_only) == 16 + 5
 
 
 def test_shared_cells_inherit(duties):
@@ -146,3 +147,29 @@ def test_citation_splitting_rules():
     numbered = "《中共中央 国务院关于加强基层治理体系和治理能力现代化建设的意见》（中办发〔2021〕16号）"
     assert split_citations(numbered) == [numbered]
     assert split_bodies("支部委员会、\n村民委员会协助配合") == (["支部委员会", "村民委员会"], "assist")
+
+
+def test_clauses_of_village_bodies_only_apply_to_villages_only(duties):
+    """村民委员会, 村集体经济组织 and 村务监督委员会 exist only in villages: such clauses are 社区不涉及
+    even where the seed's remark column is blank (duty 23 clauses 2-4, duties 33 and 59)."""
+    village_bodies = {"村民委员会", "村集体经济组织", "村务监督委员会"}
+    by_number = {d["number"]: d for d in duties}
+    for duty in duties:
+        for clause in duty["clauses"]:
+            bodies = set(clause["implementing_bodies"]) - {"支部委员会"}
+            if bodies and bodies <= village_bodies:
+                assert clause["applies_to"] == "villages", (duty["number"], clause["content"][:20])
+    assert [c["applies_to"] for c in by_number[23]["clauses"][1:4]] == ["villages"] * 3
+    assert duty_applies_to(by_number[33]["clauses"]) == "villages"
+    assert duty_applies_to(by_number[59]["clauses"]) == "villages"
+
+
+def test_the_seeds_typos_are_kept_but_found_by_the_corrected_citation(duties):
+    from catalogue.search import matches
+
+    by_number = {d["number"]: d for d in duties}
+    assert "中华人民共和国村民委员会组织法》 第八条" in by_number[21]["clauses"][0]["legal_basis"]
+    assert any(c.startswith("山西省实施<") for cl in by_number[52]["clauses"] for c in cl["legal_basis"])
+    assert matches(by_number[21], "《中华人民共和国村民委员会组织法》第八条")
+    assert matches(by_number[52], "《山西省实施<中华人民共和国村民委员会组织法>办法》第四条")
+    assert not matches(by_number[21], "《中华人民共和国城市居民委员会组织法》第九十九条")

@@ -421,7 +421,7 @@ def test_an_approved_one_off_expires_after_its_valid_until(api):
         return [(e["actor"], e["changes"]) for e in history if e["action"] == "expire"]
 
     run(app, at(dt.date(2026, 12, 31), 23, 50))
-    assert register(at(dt.date(2026, 12, 31), 23, 55)) == [(application_id, "active")]
+    assert register(at(dt.date(2026, 12, 31), 23, 55)) == [(application_id, "in_force")]
     assert expiries() == []
     report = run(app, at(dt.date(2027, 1, 1), 0, 10))
     assert "“一事一批”到期：1 项" in report

@@ -68,6 +68,10 @@ def one_off(**overrides):
         mechanism=None,
         guarantees={"funding": {"amount": "2000", "per": "one_time", "source": "县统计局专项经费"}},
         valid_until=dt.date(2026, 12, 31),
+        valid_from=dt.date(2026, 10, 1),
+        tasks="协助普查员入户登记、核对住户名单",
+        scope={"all": True},
+        conditions="县统计局派普查指导员驻村，提供平板电脑",
     )
     base["proposed"] = base["proposed"] | {"title": "协助开展第五次全国经济普查入户登记"}
     return base | overrides

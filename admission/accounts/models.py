@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, joinedload, mapped_column, relationship
 from catalogue.db import Base, UTCDateTime, utcnow
 
 UNIT_KINDS = ("county_department", "township", "village", "community", "county_agency", "county_leadership")
-ROLES = ("applicant", "member_unit", "secretariat", "lead_unit", "township", "village", "county")
+ROLES = ("applicant", "member_unit", "secretariat", "lead_unit", "township", "village", "county", "oversight")
 
 
 class Unit(Base):

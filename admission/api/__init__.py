@@ -4,4 +4,18 @@ from flask import Blueprint
 
 blueprint = Blueprint("api", __name__)
 
-from admission.api import accounts, applications, audit, catalogue, meetings, notifications, openapi, releases  # noqa: E402,F401
+from admission.api import (  # noqa: E402,F401
+    accounts,
+    applications,
+    audit,
+    catalogue,
+    confirmations,
+    documents,
+    meetings,
+    notifications,
+    openapi,
+    publication,
+    releases,
+    reports,
+    statistics,
+)

@@ -90,6 +90,16 @@ def update_application(application_id: int):
     return _shown(account, application)
 
 
+@blueprint.delete("/applications/<int:application_id>")
+def delete_application(application_id: int):
+    """A never-submitted draft is deleted (204); anything else is 409."""
+    account = require_account()
+    application = _application_for(account, application_id)
+    check_if_match(application.etag)
+    ops.delete_draft(get_session(), account, application)
+    return "", 204
+
+
 @blueprint.get("/applications/<int:application_id>/history")
 @documented("申请的审计记录", response=AuditEventSchema, many=True)
 def application_history(application_id: int):

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import current_app, request
+from flask import request
 
 from admission.api import blueprint
 from admission.api.openapi import documented
 from admission.core.caching import published_content
-from admission.core.clock import local_today
+from admission.core.clock import today
 from admission.core.db import get_session
 from admission.errors import BadRequest, Invalid
 from admission.releases import queries as cv
@@ -19,11 +19,10 @@ from admission.releases.schemas import (
     DiffSchema,
     DutyWithHistorySchema,
     InForceQuerySchema,
-    OneOffSchema,
     ReleaseSchema,
     ReleaseSummarySchema,
 )
-from catalogue.db import utcnow
+from admission.reports.schemas import SearchQuerySchema, SearchSchema
 
 
 @blueprint.get("/catalogue")
@@ -81,8 +80,12 @@ def duty(code: str):
     return record | {"history": history}
 
 
-@blueprint.get("/one-offs")
-@documented("“一事一批”登记簿", response=OneOffSchema, many=True, public=True)
-def one_offs():
-    today = local_today(utcnow(), current_app.config["ADMISSION_TIMEZONE"])
-    return cv.one_off_register(get_session(), today)
+@blueprint.get("/catalogue/search")
+@documented(
+    "是否在清单内：搜索现行清单和在有效期内的一事一批", response=SearchSchema, query=SearchQuerySchema, public=True
+)
+def search():
+    """Not cached with the releases: the one-offs in force change without a release."""
+    from admission.reports.queries import search as search_list
+
+    return search_list(get_session(), request.args.get("q", "")[:200], today())

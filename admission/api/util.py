@@ -2,64 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import current_app, request
 from marshmallow import Schema, ValidationError
 
+from admission.core.field_messages import flatten
 from admission.core.text import walk_problems
 from admission.errors import BadRequest, Invalid, PreconditionFailed, TooLarge, UnsupportedMediaType
 
-# marshmallow's messages, as a county clerk should read them.
-MESSAGES = [
-    (r"^Missing data for required field\.$", "必填"),
-    (r"^Unknown field\.$", "未知字段"),
-    (r"^Field may not be null\.$", "不能为空"),
-    (r"^Not a valid string\.$", "应为文本"),
-    (r"^Not a valid integer\.$", "应为整数"),
-    (r"^Not a valid number\.$", "应为数字"),
-    (r"^Not a valid boolean\.$", "应为 true 或 false"),
-    (r"^Not a valid date\.$", "日期格式应为 YYYY-MM-DD"),
-    (r"^Not a valid datetime\.$", "时间格式应为带时区的 ISO 8601，如 2026-12-01T09:00:00+08:00"),
-    (r"^Not an aware datetime\.$", "时间须带时区，如 2026-12-01T09:00:00+08:00"),
-    (r"^Not a valid list\.$", "应为列表"),
-    (r"^Invalid input type\.$", "类型不正确"),
-    (r"^Invalid input\.$", "无效的输入"),
-    (r"^Special numeric values \(nan or infinity\) are not permitted\.$", "不能是 NaN 或无穷大"),
-    (r"^Must be one of: (.*)\.$", r"应为以下之一：\1"),
-    (r"^Longer than maximum length (\d+)\.$", r"过长（最多 \1 字）"),
-    (r"^Shorter than minimum length (\d+)\.$", r"不能为空"),
-    (r"^Length must be between (\d+) and (\d+)\.$", r"长度应在 \1 到 \2 之间"),
-    (r"^Must be greater than or equal to (\S+) and less than or equal to (\S+)\.$", r"应在 \1 到 \2 之间"),
-]
-
-
 # At most this many fields are named in one 422 answer.
 MAX_FIELDS = 50
-
-
-def _translate(message: str) -> str:
-    for pattern, replacement in MESSAGES:
-        if re.match(pattern, message):
-            return re.sub(pattern, replacement, message)
-    return message
-
-
-def _flatten(messages, prefix: str = "") -> dict[str, str]:
-    flat: dict[str, str] = {}
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            path = f"{prefix}[{key + 1}]" if isinstance(key, int) else (f"{prefix}.{key}" if prefix else str(key))
-            flat |= _flatten(value, path)
-    elif isinstance(messages, list):
-        if all(isinstance(m, str) for m in messages):
-            flat[prefix or "_schema"] = "；".join(_translate(m) for m in messages)
-        else:
-            for i, value in enumerate(messages):
-                flat |= _flatten(value, f"{prefix}[{i + 1}]")
-    else:
-        flat[prefix or "_schema"] = _translate(str(messages))
-    return flat
 
 
 def _check_text(data: dict) -> None:
@@ -96,7 +47,7 @@ def load(schema: Schema, data: dict | None = None, *, partial: bool = False) -> 
         return schema.load(json_body() if data is None else data, partial=partial)
     except ValidationError as exc:
         # A body with thousands of bad items gets an answer of bounded size.
-        fields = dict(list(_flatten(exc.messages).items())[:MAX_FIELDS])
+        fields = dict(list(flatten(exc.messages).items())[:MAX_FIELDS])
         summary = "；".join(f"{k}：{v}" for k, v in list(fields.items())[:5])
         raise Invalid(f"数据未通过校验：{summary}", code="invalid", details={"fields": fields}) from exc
 

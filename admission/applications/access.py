@@ -74,6 +74,16 @@ def can_edit(account: Account, application: Application) -> bool:
     )
 
 
+def can_delete(account: Account, application: Application) -> bool:
+    """A draft that was never submitted (it has no reference yet) may be deleted by its applicant."""
+    return (
+        account.has_role("applicant")
+        and application.applicant_id == account.unit_id
+        and application.state == "draft"
+        and application.reference is None
+    )
+
+
 def _rule_holds(session: Session, account: Account, application: Application, rule: str | None) -> bool:
     unit_id, round_ = account.unit_id, application.round
     if rule is None:

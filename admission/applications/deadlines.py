@@ -37,7 +37,19 @@ DIGEST_NAMES = 20
 OVERDUE_TITLES = {
     "preliminary_review": "已逾期：{title}，请尽快提交",
     "consultation": "已逾期：{title}。征求意见结束前仍可补充答复，结束后未答复的记为无意见",
+    # Every reply in or overdue and the consultation closes by itself in this same sweep: no late reply
+    # can count any more, so the notice does not say one would.
+    "consultation_closing": "已逾期：{title}。征求意见已截止并将自动结束，未答复的记为无意见",
 }
+
+
+def _overdue_title(session: Session, application: Application) -> str:
+    state = application.state
+    if state == "consultation" and current_app.config["AUTO_CLOSE_CONSULTATION"]:
+        pending = sum(stages.pending_count(session, m, application) for m in (ConsultationRequest, TownshipFeedback))
+        if not pending:
+            state = "consultation_closing"
+    return OVERDUE_TITLES.get(state, OVERDUE_TITLES["preliminary_review"]).format(title=application_title(application))
 
 
 def _open_rows(model, state):
@@ -123,9 +135,7 @@ def mark_overdue(session: Session, now: dt.datetime) -> str:
         stages.adjust_counts(session, application, stages.count_changes(townships.get(app_id, []), "overdue"))
         notify(
             session, list(unit_keys), kind="overdue", application=application, keys=unit_keys,
-            title=OVERDUE_TITLES.get(application.state, OVERDUE_TITLES["preliminary_review"]).format(
-                title=application_title(application)
-            ),
+            title=_overdue_title(session, application),
         )  # fmt: skip
         listed = "、".join(names[u] for u in list(unit_keys)[:DIGEST_NAMES])
         more = f" 等 {len(unit_keys)} 个单位" if len(unit_keys) > DIGEST_NAMES else ""

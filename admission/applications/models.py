@@ -46,6 +46,11 @@ class Application(Base):
     # Amendments and withdrawals: why (enums.Cause), and the law or document for a legal or institutional cause.
     cause: Mapped[str | None] = mapped_column(String(32))
     cause_basis: Mapped[str | None] = mapped_column(Text)
+    # One-offs (一事一批): what the villages do, which villages, what is provided besides the funding.
+    tasks: Mapped[str | None] = mapped_column(Text)
+    scope: Mapped[dict | None] = mapped_column(JSONType)
+    conditions: Mapped[str | None] = mapped_column(Text)
+    valid_from: Mapped[dt.date | None] = mapped_column(Date)
 
     # Screening findings of the last submit: the warnings every reviewer sees.
     findings: Mapped[list | None] = mapped_column(JSONType)
@@ -95,6 +100,10 @@ class Application(Base):
             "valid_until": self.valid_until,
             "cause": self.cause,
             "cause_basis": self.cause_basis,
+            "valid_from": self.valid_from,
+            "tasks": self.tasks,
+            "scope": self.scope,
+            "conditions": self.conditions,
         }
 
 

@@ -15,7 +15,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Account
-from admission.applications import access, objections, stage_actions
+from admission.applications import access, objections, one_offs, stage_actions
 from admission.applications.enums import Cause
 from admission.applications.models import KIND_PREFIX, Application, ReferenceCounter
 from admission.applications.screening import banned_fields_from_config, blocking, screen
@@ -45,6 +45,10 @@ EDITABLE_FIELDS = (
     "guarantees",
     "special_requirements",
     "valid_until",
+    "valid_from",
+    "tasks",
+    "scope",
+    "conditions",
 )
 
 
@@ -76,6 +80,18 @@ def _proposed(raw) -> dict | None:
     return record
 
 
+def _one_off_fields(session: Session, kind: str, application: Application | None, values: dict) -> None:
+    """A one-off's scope names only townships and villages of the county; its period runs forward."""
+    if kind != "one_off":
+        for key in ("tasks", "scope", "conditions", "valid_from"):
+            values.pop(key, None)
+        return
+    one_offs.check_scope(session, values.get("scope"))
+    valid_from = values["valid_from"] if "valid_from" in values else getattr(application, "valid_from", None)
+    valid_until = values["valid_until"] if "valid_until" in values else getattr(application, "valid_until", None)
+    one_offs.check_period(valid_from, valid_until)
+
+
 def _named_duty(session: Session, kind: str, values: dict) -> dict | None:
     """The listed duty an amendment or withdrawal names; 422 if the list has no such duty."""
     code = values.get("duty_code")
@@ -98,6 +114,7 @@ def create_application(
     application = Application(kind=kind, state="draft", applicant_id=account.unit_id, created_by=account.id)
     values = {k: data.get(k) for k in EDITABLE_FIELDS if k in data}
     listed = _named_duty(session, kind, values)
+    _one_off_fields(session, kind, None, values)
     if listed is not None and kind == "amendment" and not values.get("proposed"):
         # The amendment form starts from the duty as listed.
         values["proposed"] = {k: v for k, v in listed.items() if k not in ("code", "number", "applies_to", "role")}
@@ -116,6 +133,23 @@ def create_application(
     return application
 
 
+def delete_draft(session: Session, account: Account, application: Application, *, now=None) -> None:
+    """Delete a never-submitted draft; the audit trail keeps what it said."""
+    if not access.can_delete(account, application):
+        if application.applicant_id != account.unit_id or not account.has_role("applicant"):
+            raise Forbidden("只有申请单位可以删除本单位的草稿", code="forbidden")
+        raise Conflict("只有从未提交过的草稿可以删除", code="conflict")
+    actor, unit = actor_of(account)
+    kept = {k: getattr(application, k) for k in ("kind", "duty_code", "proposed", "reason")}
+    audit.record(
+        session, actor=actor, actor_unit=unit, entity="application", entity_id=application.id,
+        application_id=application.id, action="delete", from_state="draft", to_state=None,
+        changes={k: v for k, v in kept.items() if v not in (None, "", {}, [])}, now=now,
+    )  # fmt: skip
+    session.delete(application)
+    session.flush()
+
+
 def update_application(
     session: Session, account: Account, application: Application, data: dict, *, now=None
 ) -> Application:
@@ -127,6 +161,7 @@ def update_application(
     if "proposed" in values:
         values["proposed"] = _proposed(values["proposed"])
     _named_duty(session, application.kind, values)
+    _one_off_fields(session, application.kind, application, values)
     for key, value in values.items():
         setattr(application, key, value)
     state = inspect(application)
@@ -271,6 +306,22 @@ def decide(session, account, application, body, now):
     notify(session, [application.applicant_id, *units_with_role(session, "secretariat")], kind="decided",
            application=application,
            title=f"县委、县政府{'同意' if approve else '不同意'}：{application_title(application)}", body=comment or None)  # fmt: skip
+    if approve and application.kind == "one_off":
+        _announce_one_off(session, application)
+
+
+def _announce_one_off(session, application):
+    """The villages in scope are told, so they can tell an approved one-off from a demand made
+    outside the list (one notice each, keyed: a retried decision tells no one twice)."""
+    funding = (application.guarantees or {}).get("funding") or {}
+    period = f"{application.valid_from or ''}至{application.valid_until or ''}"
+    notify(
+        session, one_offs.units_in_scope(session, application.scope), kind="one_off_approved",
+        application=application, key=f"one_off_approved:{application.id}",
+        title=f"经批准的一事一批：{application_title(application)}（{period}）",
+        body=f"任务：{application.tasks or ''}\n经费：{funding.get('amount') or ''} 元，{funding.get('source') or ''}\n"
+             f"条件：{application.conditions or ''}\n批准文号：{application.decision_document_number or ''}",
+    )  # fmt: skip
 
 
 ACTIONS = {
@@ -370,11 +421,10 @@ GUARDS = {
 
 def publish(session: Session, account: Account | None, application: Application, version: int, now) -> None:
     """Called by release publication for each application whose change the release carries."""
+    # The applicant is told with every other unit, in one notice (releases.postings.notify_publication).
     move_as(
         session, account, application, "publish", now, values={"released_in": version}, changes={"release": version}
     )
-    notify(session, [application.applicant_id], kind="published", application=application,
-           title=f"已列入清单第 {version} 版：{application_title(application)}")  # fmt: skip
 
 
 def expire_one_offs(session: Session, now: dt.datetime) -> int:

@@ -12,6 +12,31 @@ from admission.core.schemas import View
 from catalogue.records import duty_applies_to, duty_role
 
 
+def _date(value):
+    return value.isoformat() if value else None
+
+
+def _stage_can_close(session: Session, application: Application, guards: tuple[str, ...]) -> bool:
+    """Whether a stage-closing action would be accepted now (every reply in, or the due date passed),
+    read without the side effects the guard itself has (marking the missing replies overdue)."""
+    from admission.applications.models import ConsultationRequest, TownshipFeedback
+    from admission.core.clock import today
+    from catalogue.db import utcnow
+
+    # Only the consultation's close: opening the consultation or forwarding early stays offered, and
+    # says what is missing when pressed.
+    checks = {"consultation_concluded": ((ConsultationRequest, TownshipFeedback), application.consultation_due)}
+    for guard in guards:
+        if guard not in checks:
+            continue
+        models, due = checks[guard]
+        if due is not None and today(utcnow()) > due:
+            continue
+        if any(stages.pending_count(session, model, application) for model in models):
+            return False
+    return True
+
+
 def allowed_actions(session: Session, account: Account | None, application: Application) -> list[str]:
     if account is None:
         return []
@@ -21,6 +46,16 @@ def allowed_actions(session: Session, account: Account | None, application: Appl
         if t.action != "publish" and access.may_perform(session, account, application, t)
     ]
     return list(dict.fromkeys(actions))
+
+
+def offered_actions(session: Session, account: Account | None, application: Application) -> list[str]:
+    """The buttons a page shows: the allowed actions, less a close the consultation would refuse now."""
+    guarded = {t.action: t.guards for t in transitions_for(application)}
+    return [
+        action
+        for action in allowed_actions(session, account, application)
+        if _stage_can_close(session, application, guarded.get(action, ()))
+    ]
 
 
 def consultation_for(session: Session, account: Account | None, application: Application) -> dict | None:

@@ -76,6 +76,19 @@ class ProposedDutySchema(Schema):
     role = fields.String(dump_only=True)
 
 
+class OneOffScopeSchema(StrictSchema):
+    """{"all": true} | {"townships": [codes]} | {"units": [village/community codes]}: exactly one."""
+
+    all = fields.Boolean(validate=validate.Equal(True, error="应为 true"))
+    townships = fields.List(Line(validate=validate.Length(max=64)), validate=validate.Length(min=1, max=200))
+    units = fields.List(Line(validate=validate.Length(max=64)), validate=validate.Length(min=1, max=20000))
+
+    @validates_schema
+    def _exactly_one(self, data, **kwargs):
+        if len(data) != 1:
+            raise ValidationError('应为 {"all": true}、{"townships": [...]} 或 {"units": [...]} 之一', "_schema")
+
+
 class ApplicationBodySchema(StrictSchema):
     kind = fields.String(required=True, validate=validate.OneOf(KINDS))
     duty_code = Line(allow_none=True, validate=validate.Length(max=16))
@@ -88,6 +101,10 @@ class ApplicationBodySchema(StrictSchema):
     guarantees = fields.Nested(GuaranteesSchema, allow_none=True)
     special_requirements = fields.Nested(SpecialRequirementsSchema, allow_none=True)
     valid_until = fields.Date(allow_none=True)
+    valid_from = fields.Date(allow_none=True)
+    tasks = fields.String(allow_none=True, validate=TEXT)
+    scope = fields.Nested(OneOffScopeSchema, allow_none=True)
+    conditions = fields.String(allow_none=True, validate=TEXT)
 
 
 class ApplicationPatchSchema(ApplicationBodySchema):
@@ -323,6 +340,11 @@ class ApplicationSchema(ApplicationSummarySchema):
     guarantees = fields.Nested(GuaranteesSchema, allow_none=True)
     special_requirements = fields.Nested(SpecialRequirementsSchema, allow_none=True)
     valid_until = fields.Date(allow_none=True)
+    # One-offs (一事一批): what the villages do, which villages, what is provided, from when.
+    valid_from = fields.Date(allow_none=True)
+    tasks = fields.String(allow_none=True)
+    scope = fields.Dict(allow_none=True)
+    conditions = fields.String(allow_none=True)
     findings = Items(fields.Nested(FindingSchema))
     reviews = fields.List(fields.Nested(ReviewSchema))
     consultation = fields.Nested(ConsultationSchema, allow_none=True)

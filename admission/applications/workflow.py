@@ -181,6 +181,7 @@ OTHER_EVENTS = {
     "edit": _l("修改"),
     "expire": _l("到期"),
     "mark_overdue": _l("逾期"),
+    "delete": _l("删除草稿"),
 }
 # Every event's label: a transition's own, else the event's above.
 ACTION_LABELS = {t.action: t.label for t in TRANSITIONS} | OTHER_EVENTS

@@ -34,6 +34,8 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
     config = {
         "DATABASE_URL": normalise_database_url(database_url),
         "ADMISSION_TIMEZONE": env.get("ADMISSION_TIMEZONE", "Asia/Shanghai"),
+        # Who signs a release's notice when the release itself does not name its issuing body.
+        "ADMISSION_ISSUING_BODY": env.get("ADMISSION_ISSUING_BODY", "中共临猗县委　临猗县人民政府"),
         "JSON_MAX_BYTES": 1_000_000,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -58,6 +60,11 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         "SCREENING_TERMS": json.loads(env["ADMISSION_SCREENING_TERMS"])
         if env.get("ADMISSION_SCREENING_TERMS")
         else None,
+        # Reports of demands outside the list: working days to accept one, and to conclude it once
+        # accepted; how many an address may send per hour without an account.
+        "REPORT_ACCEPT_WORKING_DAYS": int(env.get("ADMISSION_REPORT_ACCEPT_WORKING_DAYS", 3)),
+        "REPORT_CONCLUDE_WORKING_DAYS": int(env.get("ADMISSION_REPORT_CONCLUDE_WORKING_DAYS", 15)),
+        "REPORTS_PER_ADDRESS_HOUR": int(env.get("ADMISSION_REPORTS_PER_ADDRESS_HOUR", 5)),
         "DEADLINES_IN_WORKING_DAYS": env.get("ADMISSION_DEADLINES_IN", "working_days") != "calendar_days",
         # Fields that may not be pushed onto villages as their own duty; None keeps DESIGN.md's defaults.
         # Set as JSON: [{"name": "行政执法", "keywords": ["行政执法", "执法检查"]}, ...]
@@ -87,9 +94,18 @@ def load_config(instance_path: str, overrides: dict | None = None) -> dict:
         # Renders of PDFs, files and diffs per client address and minute that the cache did not answer.
         "PUBLIC_RENDERS_PER_MINUTE": int(env.get("ADMISSION_PUBLIC_RENDERS_PER_MINUTE", 30)),
         "TOKEN_DAYS": int(env.get("ADMISSION_TOKEN_DAYS", 90)),
+        # The public site's address, for the poster's QR code, the chat text and the feed.
+        "ADMISSION_PUBLIC_URL": env.get("ADMISSION_PUBLIC_URL", ""),
+        # Attached documents: at most this size; in the instance folder unless an s3:// URL is given.
+        "ADMISSION_MAX_DOCUMENT_MB": float(env.get("ADMISSION_MAX_DOCUMENT_MB", 20)),
+        "ADMISSION_STORAGE_URL": env.get("ADMISSION_STORAGE_URL", ""),
+        "ADMISSION_S3_ENDPOINT": env.get("ADMISSION_S3_ENDPOINT", ""),
         "BANNED_FIELDS": json.loads(env["ADMISSION_BANNED_FIELDS"]) if env.get("ADMISSION_BANNED_FIELDS") else None,
     }
     config.update(overrides)
+    # A document at the size limit still fits in a request, with the form around it.
+    document_bytes = int((float(config["ADMISSION_MAX_DOCUMENT_MB"]) + 1) * 1024 * 1024)
+    config["MAX_CONTENT_LENGTH"] = max(config["MAX_CONTENT_LENGTH"], document_bytes)
     config["SECRET_KEY"] = overrides.get("SECRET_KEY") or env.get("SECRET_KEY") or _dev_secret(instance_path, config)
     return config
 

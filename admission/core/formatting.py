@@ -24,6 +24,9 @@ from admission.applications.workflow import ACTION_LABELS
 from admission.core.i18n import gettext
 from admission.core.i18n import lazy_gettext as _l
 from admission.meetings.enums import MeetingKind, Outcome
+from admission.reports.enums import Channel as ReportChannel
+from admission.reports.enums import Outcome as ReportOutcome
+from admission.reports.enums import ReportState
 from catalogue.layout import remark_cell
 
 CHANGE_LABELS = {"added": _l("新增"), "amended": _l("调整"), "withdrawn": _l("取消")}
@@ -72,6 +75,33 @@ def local_time(value: dt.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
     return value.astimezone(ZoneInfo(current_app.config["ADMISSION_TIMEZONE"])).strftime(fmt)
 
 
+def chinese_date(value: dt.date | dt.datetime | str | None) -> str:
+    """2026年12月2日: the way a notice is dated (no leading zeros), on the county's calendar."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.date.fromisoformat(local_date(value))
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(ZoneInfo(current_app.config["ADMISSION_TIMEZONE"])).date()
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def local_date(value: dt.date | dt.datetime | str | None) -> str:
+    """An ISO date on the county's calendar, whether the value is a date, an instant or its ISO text:
+    published at 2026-12-01T17:30Z is 2 December in the county."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value) if "T" in value else dt.date.fromisoformat(value)
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(ZoneInfo(current_app.config["ADMISSION_TIMEZONE"])).date()
+    return value.isoformat()
+
+
+def issuing_body(release) -> str:
+    return getattr(release, "issued_by", None) or current_app.config["ADMISSION_ISSUING_BODY"]
+
+
 def as_lines(value) -> list[str]:
     if value is None:
         return []
@@ -116,12 +146,19 @@ def _can_view_meeting(meeting) -> bool:
 
 
 def init_app(app: Flask) -> None:
+    from admission.core.textdiff import char_diff
+    from admission.documents.enums import DocumentKind
+    from admission.releases.enums import Channel
+
     app.jinja_env.filters.update(
+        char_diff=lambda change: char_diff(change.get("from"), change.get("to")),
         applies_to=AppliesTo.label_of,
         role=DutyRole.label_of,
         change=lambda v: CHANGE_LABELS.get(v, v),
         field_label=field_label,
         local_time=local_time,
+        local_date=local_date,
+        chinese_date=chinese_date,
         as_lines=as_lines,
         remark=remark_cell,
         opinion=lambda v: Opinion.label_of(v, None if v else "—"),
@@ -134,6 +171,8 @@ def init_app(app: Flask) -> None:
         decided_by=lambda v: DecidedBy.label_of(v) if v else gettext("未记录"),
         objection_response=lambda v: ObjectionResponse.label_of(v) if v else gettext("尚未答复"),
         funding_per=lambda v: FundingPer.label_of(v, "—"),
+        channel=Channel.label_of,
+        document_kind=DocumentKind.label_of,
     )
     app.jinja_env.globals.update(
         opinions=Opinion.choices(),
@@ -150,4 +189,8 @@ def init_app(app: Flask) -> None:
         outcomes=Outcome.choices(),
         can_view_meeting=_can_view_meeting,
         release_status_label=lambda v: RELEASE_STATUS.get(v, v),
+        report_state_label=ReportState.label_of,
+        report_outcome_label=ReportOutcome.label_of,
+        channel_label=ReportChannel.label_of,
+        issuing_body=issuing_body,
     )

@@ -36,6 +36,33 @@ def gettext(string: str, **variables) -> str:
     return translated % variables if variables else translated
 
 
+# Chinese punctuation as an English sentence writes it.
+ENGLISH_PUNCTUATION = str.maketrans(
+    {
+        "，": ", ",
+        "；": "; ",
+        "：": ": ",
+        "。": ". ",
+        "（": " (",
+        "）": ")",
+        "“": '"',
+        "”": '"',
+        "、": ", ",
+        "！": "! ",
+        "？": "? ",
+    }
+)
+
+
+def translate_message(message: str) -> str:
+    """A message an operation raised, in the language of the request: its catalogue entry when it has
+    one (the fixed messages are listed in core/messages.py), and English punctuation in English."""
+    if not has_request_context() or select_locale() != "en":
+        return message
+    translated = translations().ugettext(message)
+    return translated.translate(ENGLISH_PUNCTUATION).replace("  ", " ").strip()
+
+
 def lazy_gettext(string: str, **variables) -> LazyString:
     """A label translated when shown, in the language of the request showing it."""
     return LazyString(gettext, string, **variables)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 blueprint = Blueprint("public", __name__)
 
-from admission.public import views  # noqa: E402,F401
+from admission.public import oversight, publication, views  # noqa: E402,F401

@@ -13,6 +13,7 @@ from admission.public import blueprint
 from admission.releases import queries as cv
 from admission.releases.files import kept, release_file
 from admission.releases.operations import EXPORT_TYPES
+from admission.releases.publication import chat_text
 from catalogue.releases import release_records
 
 
@@ -55,6 +56,7 @@ def release(version: int):
         changes=cv.change_log(session, release),
         categories=cv.by_category(records),
         duty_count=len(records),
+        chat_text=chat_text(release, len(records)),
     )
 
 

@@ -68,6 +68,7 @@ EXPORT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
     "pdf": "application/pdf",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
 
@@ -95,7 +96,18 @@ def export_release(session: Session, version: int | None, fmt: str) -> bytes:
         from admission.rendering import pdf
 
         return pdf.release_table(release, records)
+    if fmt == "docx":
+        from catalogue import word
+
+        return word.list_docx(records, f"{release.title}（第{release.version}版）")
     raise NotFound(f"不支持的导出格式：{fmt}")
+
+
+def notice_docx(session: Session, version: int) -> bytes:
+    from catalogue import word
+
+    release = find_release(session, version)
+    return word.notice_docx(release.notice or "", dated=f"{release.published_at:%Y-%m-%d}")
 
 
 # --------------------------------------------------------------- releases from approved applications
@@ -257,6 +269,8 @@ def publish_assembled_release(
     ``fields`` may complete the draft's document number, effective date and issuing body first."""
     from admission.applications import operations as application_ops
     from admission.applications.models import Application
+    from admission.notifications.operations import application_title
+    from admission.releases import postings
     from catalogue.releases import publish_release, release_changes
 
     if account is not None:  # None: the scheduler or the CLI, acting for the joint meeting
@@ -276,6 +290,9 @@ def publish_assembled_release(
     faults.checkpoint("publish_release")
     for application in applications:
         application_ops.publish(session, account, application, release.version, release.published_at)
+    postings.notify_publication(
+        session, release, [a.applicant_id for a in applications], [application_title(a) for a in applications]
+    )
     actor = account.username if account else "system"
     _record_publication(session, release, actor=actor, action="publish_release", source="applications")
     return release

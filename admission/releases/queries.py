@@ -72,30 +72,6 @@ def with_duties(session: Session, release: Release) -> View:
                 notes=release.notes or [])  # fmt: skip
 
 
-def one_off_register(session: Session, today: dt.date) -> list[View]:
-    """Approved one-offs, newest decision first, each active or expired (``schemas.OneOffSchema``)."""
-    rows = session.scalars(
-        select(Application)
-        .where(Application.kind == "one_off", Application.state == "approved")
-        .order_by(Application.decided_on.desc(), Application.id.desc())
-    ).all()
-    register = []
-    for a in rows:
-        funding = (a.guarantees or {}).get("funding") or {}
-        expired = a.expired_at is not None or (a.valid_until is not None and a.valid_until < today)
-        register.append(
-            View(
-                a,
-                title=(a.proposed or {}).get("title"),
-                applicant=a.applicant.name,
-                funding={k: funding.get(k) for k in ("amount", "per", "source")},
-                document_number=a.decision_document_number,
-                status="expired" if expired else "active",
-            )
-        )
-    return register
-
-
 def change_log(session: Session, release: Release) -> list[dict]:
     """The release's change log with each duty's title, from this release or the one before."""
     changes = release_changes(session, release)
@@ -129,9 +105,6 @@ def _published(counts: dict | None) -> dict | None:
 
 def application_decisions(session: Session, ids: list[int]) -> dict[int, dict]:
     """What the change log cites of each application: its reference, the county's decision, its cause."""
-    from sqlalchemy import select
-
-    from admission.applications.models import Application
 
     rows = session.scalars(select(Application).where(Application.id.in_(ids))).all() if ids else []
     return {

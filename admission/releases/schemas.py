@@ -7,6 +7,7 @@ from marshmallow import Schema, fields, validate
 
 from admission.applications.schemas import ID, SHORT, ConsultationCountsSchema, ObjectionSchema
 from admission.core.schemas import Items, Line, OutSchema, StrictSchema
+from admission.releases.enums import Channel
 
 
 class ReleaseRequestSchema(StrictSchema):
@@ -169,15 +170,45 @@ class OneOffFundingSchema(OutSchema):
 
 
 class OneOffSchema(OutSchema):
-    """An approved one-off in the public register: dumps ``queries.one_off_register``."""
+    """An approved one-off in the public register (API.md): dumps ``applications.one_offs.register``."""
 
     id = fields.Integer()
     reference = fields.String(allow_none=True)
     title = fields.String(allow_none=True)
     applicant = fields.String()
-    reason = fields.String(allow_none=True)
+    tasks = fields.String(allow_none=True)
+    scope = fields.Dict(allow_none=True)
     funding = fields.Nested(OneOffFundingSchema)
-    decided_on = fields.Date(allow_none=True)
+    conditions = fields.String(allow_none=True)
+    valid_from = fields.String(allow_none=True)
+    valid_until = fields.String(allow_none=True)
+    status = fields.String(validate=validate.OneOf(("in_force", "expired")))
     document_number = fields.String(allow_none=True)
-    valid_until = fields.Date(allow_none=True)
-    status = fields.String(validate=validate.OneOf(("active", "expired")))
+
+
+class PostingRequestSchema(StrictSchema):
+    posted_on = fields.Date(required=True)
+    channels = fields.List(
+        fields.String(validate=validate.OneOf(Channel.values())), required=True, validate=validate.Length(min=1, max=5)
+    )
+    unit = Line(allow_none=True, validate=validate.Length(max=64))
+
+
+class PostingSchema(OutSchema):
+    unit = fields.String()
+    posted_on = fields.Date()
+    channels = fields.List(fields.String())
+    recorded_at = fields.DateTime()
+
+
+class TownshipPostingsSchema(OutSchema):
+    code = fields.String()
+    name = fields.String()
+    units = fields.Integer()
+    posted = fields.Integer()
+
+
+class PostingProgressSchema(OutSchema):
+    units = fields.Integer()
+    posted = fields.Integer()
+    townships = fields.List(fields.Nested(TownshipPostingsSchema))

@@ -19,3 +19,43 @@ document.addEventListener("click", function (event) {
     boxes[i].checked = button.getAttribute("data-check") === "all";
   }
 });
+
+// A copy button next to a text to paste elsewhere (the chat-group text of a release).
+document.addEventListener("click", function (event) {
+  var button = event.target.closest ? event.target.closest("[data-copy]") : null;
+  if (!button) {
+    return;
+  }
+  var source = document.querySelector(button.getAttribute("data-copy"));
+  if (!source) {
+    return;
+  }
+  source.select();
+  if (navigator.clipboard) {
+    navigator.clipboard.writeText(source.value);
+  } else {
+    document.execCommand("copy");
+  }
+});
+
+// On a phone a wide table reads as stacked rows: each cell is labelled with its column's heading.
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("table").forEach(function (table) {
+    var heads = Array.prototype.map.call(table.querySelectorAll("thead th"), function (th) {
+      return th.textContent.trim();
+    });
+    if (heads.length < 3) {
+      return;
+    }
+    table.classList.add("stackable");
+    table.querySelectorAll("tbody tr").forEach(function (row) {
+      var column = heads.length - row.children.length; // cells merged from rows above come first
+      Array.prototype.forEach.call(row.children, function (cell) {
+        if (!cell.hasAttribute("data-label") && heads[column]) {
+          cell.setAttribute("data-label", heads[column]);
+        }
+        column += cell.colSpan || 1;
+      });
+    });
+  });
+});

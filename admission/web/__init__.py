@@ -5,4 +5,16 @@ from flask import Blueprint
 
 blueprint = Blueprint("web", __name__)
 
-from admission.web import applications, auth_views, home, meetings, releases, settings  # noqa: E402,F401
+from admission.web import (  # noqa: E402,F401
+    applications,
+    auth_views,
+    confirmations,
+    documents,
+    home,
+    listing,
+    meetings,
+    publication,
+    releases,
+    reports,
+    settings,
+)

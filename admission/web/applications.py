@@ -13,16 +13,18 @@ from admission.accounts.models import Unit
 from admission.applications import access, stages
 from admission.applications import operations as ops
 from admission.applications.models import KINDS, Application
-from admission.applications.presenter import allowed_actions, consultation_for, objections_for
+from admission.applications.presenter import consultation_for, objections_for, offered_actions
 from admission.applications.schemas import ACTION_SCHEMAS, ApplicationBodySchema
 from admission.applications.workflow import ACTION_LABELS, COMMENT_REQUIRED
 from admission.core import fragments
 from admission.core.clock import today
 from admission.core.db import get_session
+from admission.core.field_messages import field_messages
 from admission.core.i18n import gettext as _
+from admission.core.i18n import lazy_gettext as _l
 from admission.errors import DomainError
 from admission.notifications.operations import units_with_role
-from admission.web import blueprint, paging
+from admission.web import blueprint, documents, paging
 from admission.web.forms import ApplicationForm, body_to_formdata, findings_by_field, form_to_body
 
 # An application's page shows its latest events and, of a wide consultation, the townships furthest
@@ -50,15 +52,24 @@ def _render_form(form, kind, application=None, findings=None, status=200):
     session = get_session()
     listed = {d["code"]: d for d in ops.listed_duties(session)}
     listed_duty = listed.get(application.duty_code) if application and application.duty_code else None
-    categories = sorted({d["category"] for d in listed.values()})
+    categories = list(dict.fromkeys(d["category"] for d in listed.values()))  # in the list's order
     placed = findings_by_field(findings or [])
     return (
         render_template(
             "web/application_form.html", form=form, kind=kind, application=application, findings=placed,
             all_findings=findings or [], listed_duty=listed_duty, categories=categories,
+            deletable=application is not None and access.can_delete(current_user, application),
         ),
         status,
     )  # fmt: skip
+
+
+def _schema_findings(exc: ValidationError) -> list[dict]:
+    """The schema's messages, in Chinese, each placed beside its field on the form."""
+    return [
+        {"field": path, "message": message, "severity": "blocking"}
+        for path, message in field_messages(exc.messages).items()
+    ]
 
 
 def _validated(body: dict, kind: str) -> dict:
@@ -101,8 +112,8 @@ def new_application(kind: str):
                 body.pop("proposed", None)  # start from the listed duty
             application = ops.create_application(session, current_user, body)
         except ValidationError as exc:
-            flash(_("表单有误：%(messages)s", messages=exc.messages), "error")
-            return _render_form(form, kind, status=422)
+            flash(_("请按各栏的提示修改后再保存"), "error")
+            return _render_form(form, kind, findings=_schema_findings(exc), status=422)
         except DomainError as exc:
             flash(exc.message, "error")
             return _render_form(form, kind, status=exc.status)
@@ -118,16 +129,11 @@ def _submit(application):
     try:
         ops.perform(session, current_user, application, "submit", {})
     except DomainError as exc:
-        # Keep the saved draft; show why it cannot go yet, beside each field.
+        # Keep the saved draft and show it again by GET (its page lists the findings beside each
+        # field), so reloading the page cannot post the form a second time.
         session.commit()
         flash(exc.message, "error")
-        findings = exc.details.get("findings") or [
-            {"field": name, "message": message, "severity": "error", "code": exc.code}
-            for name, message in exc.details.get("fields", {}).items()
-        ]
-        form = ApplicationForm(formdata=None, data=body_to_formdata(application))
-        form.duty_code.choices = _duty_choices(session)
-        return _render_form(form, application.kind, application, findings, status=exc.status)
+        return redirect(url_for("web.edit_application", application_id=application.id), 303)
     flash(_("已提交，申请编号 %(reference)s", reference=application.reference), "success")
     return redirect(url_for("web.view_application", application_id=application.id))
 
@@ -153,8 +159,8 @@ def edit_application(application_id: int):
         body.pop("kind", None)
         ops.update_application(session, current_user, application, body)
     except ValidationError as exc:
-        flash(_("表单有误：%(messages)s", messages=exc.messages), "error")
-        return _render_form(form, application.kind, application, status=422)
+        flash(_("请按各栏的提示修改后再保存"), "error")
+        return _render_form(form, application.kind, application, _schema_findings(exc), status=422)
     except DomainError as exc:
         flash(exc.message, "error")
         return _render_form(form, application.kind, application, status=exc.status)
@@ -164,12 +170,23 @@ def edit_application(application_id: int):
     return redirect(url_for("web.edit_application", application_id=application.id))
 
 
+@blueprint.post("/applications/<int:application_id>/delete")
+@login_required
+def delete_application(application_id: int):
+    application = _load(application_id)
+    if not access.can_delete(current_user, application):
+        abort(403)
+    ops.delete_draft(get_session(), current_user, application)
+    flash(_("草稿已删除"), "success")
+    return redirect(url_for("web.home"), 303)
+
+
 @blueprint.get("/applications/<int:application_id>")
 @login_required
 def view_application(application_id: int, posted: dict | None = None, errors: dict | None = None):
     session = get_session()
     application = _load(application_id)
-    actions = allowed_actions(session, current_user, application)
+    actions = offered_actions(session, current_user, application)
     day = today()
 
     def context() -> dict:
@@ -179,18 +196,23 @@ def view_application(application_id: int, posted: dict | None = None, errors: di
     if posted is not None:
         # A form shown again after an error keeps what was entered: never from or into the cache.
         body = Markup(render_template("web/application/_body.html", **context()))
-        return render_template("web/application.html", application=application, body=body)
+        return _page(session, application, body)
     # What the viewer sees and may do differs by unit (a township sees its own villages); the
     # meetings a forward can cite are not the application's own events, but every change's.
     key = ("application", application.id, *fragments.application_version(application.id), current_user.unit_id, day)
     if "forward" in actions:
         key += (fragments.data_version(),)
-    body = fragments.render(key, "web/application/_body.html", context)
+    return _page(session, application, fragments.render(key, "web/application/_body.html", context))
+
+
+def _page(session, application: Application, body):
+    """The application page around its body: its meetings and documents change without the application
+    changing, so they stand outside the kept fragment."""
     from admission.meetings.queries import meetings_for_application
 
-    # Outside the kept fragment: a meeting's minutes change the decisions shown, not the application.
     meetings = meetings_for_application(session, application)
-    return render_template("web/application.html", application=application, body=body, meetings=meetings)
+    panel = documents.panel(session, current_user, "application", application, application.id)
+    return render_template("web/application.html", application=application, body=body, meetings=meetings, panel=panel)
 
 
 def _actions(session, application: Application, actions: list[str], day) -> dict:
@@ -235,8 +257,16 @@ def _record(session, application: Application, day) -> dict:
         "application": application, "listed": listed, "comparison": comparison, "consultation": consultation,
         "townships": _slowest_townships(consultation), "show_reviews": show_reviews,
         "reviews": stages.reviews(session, application) if show_reviews else [], "history": history,
-        "history_total": history_total, "today": day,
+        "history_total": history_total, "today": day, "unit_names": _unit_names(session, history),
     }  # fmt: skip
+
+
+def _unit_names(session, events) -> dict[str, str]:
+    """The units that acted, by name: an event stores the account and the unit's code."""
+    codes = {e.actor_unit for e in events if e.actor_unit}
+    if not codes:
+        return {}
+    return dict(session.execute(select(Unit.code, Unit.name).where(Unit.code.in_(codes))).all())
 
 
 def _slowest_townships(consultation: dict | None) -> list[dict]:
@@ -276,8 +306,24 @@ def application_history(application_id: int):
     pages = paging.page_count(total, HISTORY_PAGE, page)
     return render_template(
         "web/application_history.html", application=application, history=events, total=total, page=page,
-        pages=pages,
+        pages=pages, unit_names=_unit_names(get_session(), events),
     )  # fmt: skip
+
+
+# How an action form's fields are named beside a message about them.
+ACTION_FIELD_LABELS = {
+    "comment": _l("说明"),
+    "opinion": _l("意见"),
+    "summary": _l("摘要"),
+    "scope": _l("范围"),
+    "decision": _l("决定"),
+    "document_number": _l("文号"),
+    "unit": _l("单位"),
+    "due": _l("截止日期"),
+    "decided_on": _l("决定日期"),
+    "reviewers": _l("审核单位"),
+    "meeting_id": _l("联席会议"),
+}
 
 
 def _action_body(action: str) -> dict:
@@ -313,8 +359,9 @@ def application_action(application_id: int, action: str):
     try:
         body = _action_body(action)
     except ValidationError as exc:
-        flash(_("表单有误：%(messages)s", messages=exc.messages), "error")
-        return redirect(url_for("web.view_application", application_id=application.id)), 303
+        for path, message in field_messages(exc.messages).items():
+            flash(f"{ACTION_FIELD_LABELS.get(path.split('[')[0], path)}：{message}", "error")
+        return redirect(url_for("web.view_application", application_id=application.id), 303)
     if action == "submit":
         return _submit(application)
     try:

@@ -20,7 +20,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, Optional, ValidationError
 
 from admission.applications.enums import Cause, FundingPer
 from admission.core.i18n import lazy_gettext as _l
@@ -34,6 +34,35 @@ ROLE_CHOICES = [SelectChoice("perform", _l("村（社区）履行")), SelectChoi
 PER_CHOICES = [SelectChoice("", _l("请选择"))] + [SelectChoice(value, label) for value, label in FundingPer.choices()]
 CAUSE_CHOICES = [SelectChoice("", _l("请选择"))] + [SelectChoice(value, label) for value, label in Cause.choices()]
 TEXT = [Optional(), Length(max=5000)]
+SCOPE_CHOICES = [
+    SelectChoice("all", _l("全部村（社区）")),
+    SelectChoice("townships", _l("若干乡镇的村（社区）")),
+    SelectChoice("units", _l("若干村（社区）")),
+]
+
+
+AMOUNT = re.compile(r"^(\d+(?:\.\d+)?)(万)?元?$")
+
+
+def parse_amount(text: str | None) -> float | None:
+    """An amount as people type it: 3000, 3,000, 3000元, 0.3万 (ten thousand yuan) all mean 3000 yuan.
+
+    Raises ValueError for anything else."""
+    cleaned = re.sub(r"[\s,，]", "", text or "").replace("．", ".")
+    if not cleaned:
+        return None
+    match = AMOUNT.match(cleaned)
+    if not match:
+        raise ValueError(cleaned)
+    value = float(match.group(1)) * (10000 if match.group(2) else 1)
+    return round(value, 2)
+
+
+def amount_validator(_form, field) -> None:
+    try:
+        parse_amount(field.data)
+    except ValueError as exc:
+        raise ValidationError(_l("请填写金额，如 3000、3,000、3000元 或 0.3万")) from exc
 
 
 def lines(text: str | None) -> list[str]:
@@ -66,7 +95,11 @@ class ApplicationForm(CheckedForm):
     cause = SelectField(_l("调整或取消的原因"), choices=CAUSE_CHOICES, default="")
     cause_basis = TextAreaField(_l("所依据的法律法规或文件（法律法规变化、机构改革时必填）"), validators=TEXT)
     reason = TextAreaField(_l("申请理由"), validators=TEXT)
-    category = StringField(_l("事项类别"), validators=[Optional(), Length(max=100)])
+    category = StringField(
+        _l("事项类别"),
+        validators=[Optional(), Length(max=100)],
+        render_kw={"list": "categories", "autocomplete": "off"},
+    )
     title = StringField(_l("事项名称"), validators=[Optional(), Length(max=200)])
     clauses = FieldList(FormField(ClauseForm), min_entries=1, max_entries=50)
     flow_steps = TextAreaField(_l("操作流程（每行一步）"), validators=TEXT)
@@ -79,7 +112,9 @@ class ApplicationForm(CheckedForm):
     institutional = TextAreaField(_l("制度保障"), validators=TEXT)
     personnel = TextAreaField(_l("人随事转：人员保障"), validators=TEXT)
     equipment = TextAreaField(_l("设备保障"), validators=TEXT)
-    funding_amount = StringField(_l("费随事转：经费金额（元）"), validators=[Optional(), Length(max=20)])
+    funding_amount = StringField(
+        _l("费随事转：经费金额（元）"), validators=[Optional(), Length(max=20), amount_validator]
+    )
     funding_per = SelectField(_l("经费计算单位"), choices=PER_CHOICES, default="")
     funding_source = StringField(_l("经费来源"), validators=[Optional(), Length(max=200)])
     funding_note = TextAreaField(_l("经费说明"), validators=TEXT)
@@ -88,6 +123,18 @@ class ApplicationForm(CheckedForm):
     special_staff = BooleanField(_l("要求村（社区）配备专职人员"))
     special_legal_basis = StringField(_l("上述要求的法律法规依据"), validators=[Optional(), Length(max=5000)])
     valid_until = DateField(_l("截止日期（一事一批）"), validators=[Optional()])
+    valid_from = DateField(_l("起始日期（一事一批）"), validators=[Optional()])
+    tasks = TextAreaField(_l("村（社区）承担的具体任务"), validators=TEXT)
+    conditions = TextAreaField(_l("提供的人员、设备和工作条件（经费之外）"), validators=TEXT)
+    scope_kind = SelectField(_l("涉及范围"), choices=SCOPE_CHOICES, default="all")
+    scope_codes = TextAreaField(_l("乡镇或村（社区）编码（每行一个；全部村（社区）时不填）"), validators=TEXT)
+
+
+def _scope(form: ApplicationForm) -> dict | None:
+    if form.scope_kind.data == "all":
+        return {"all": True}
+    codes = lines(form.scope_codes.data)
+    return {form.scope_kind.data: codes} if codes else None
 
 
 def form_to_body(form: ApplicationForm, kind: str) -> dict:
@@ -104,17 +151,16 @@ def form_to_body(form: ApplicationForm, kind: str) -> dict:
             "legal_basis": form.special_legal_basis.data or None,
         },
     }
+    if kind == "one_off":
+        body |= {"valid_from": form.valid_from.data, "tasks": form.tasks.data or None,
+                 "conditions": form.conditions.data or None, "scope": _scope(form)}  # fmt: skip
     if kind in ("amendment", "withdrawal"):
         body["duty_code"] = form.duty_code.data or None
         body["cause"] = form.cause.data or None
         body["cause_basis"] = form.cause_basis.data or None
     if kind == "withdrawal":
         return body
-    amount = (form.funding_amount.data or "").strip().replace(",", "").replace("，", "")
-    try:
-        amount_value = float(amount) if amount else None
-    except ValueError:
-        amount_value = amount  # screening reports it as not a positive number
+    amount_value = parse_amount(form.funding_amount.data)  # the form's validator refused anything else
     body["guarantees"] = {
         "authority": form.authority.data or None,
         "institutional": form.institutional.data or None,
@@ -200,6 +246,13 @@ def body_to_formdata(application) -> dict:
         "special_staff": special.get("staff"),
         "special_legal_basis": special.get("legal_basis"),
         "valid_until": application.valid_until,
+        "valid_from": application.valid_from,
+        "tasks": application.tasks,
+        "conditions": application.conditions,
+        "scope_kind": next(iter(application.scope or {"all": True})),
+        "scope_codes": "\n".join(next(iter((application.scope or {}).values()), []) or [])
+        if (application.scope or {}).keys() & {"townships", "units"}
+        else "",
     }
 
 
@@ -221,9 +274,23 @@ FIELD_NAMES = {
     "guarantees.funding.per": "funding_per",
     "guarantees.funding.source": "funding_source",
     "special_requirements.legal_basis": "special_legal_basis",
+    "guarantees.institutional": "institutional",
+    "guarantees.equipment": "equipment",
+    "guarantees.funding.note": "funding_note",
+    "proposed.flow.steps": "flow_steps",
+    "proposed.flow.supervisor": "flow_supervisor",
+    "proposed.flow.risks": "flow_risks",
+    "proposed.flow.controls": "flow_controls",
     "valid_until": "valid_until",
+    "valid_from": "valid_from",
+    "tasks": "tasks",
+    "conditions": "conditions",
+    "scope": "scope_codes",
+    "scope.townships": "scope_codes",
+    "scope.units": "scope_codes",
 }
-CLAUSE_PATH = re.compile(r"^proposed\.clauses\[(\d+)\]\.(\w+)$")
+CLAUSE_PATH = re.compile(r"^proposed\.clauses\[(\d+)\]\.(\w+)(?:\[\d+\])?$")
+ITEM_INDEX = re.compile(r"\[\d+\]$")
 
 
 def findings_by_field(findings: list[dict]) -> dict[str, list[dict]]:
@@ -232,6 +299,10 @@ def findings_by_field(findings: list[dict]) -> dict[str, list[dict]]:
     for finding in findings:
         path = finding.get("field") or ""
         match = CLAUSE_PATH.match(path)
-        name = f"clauses-{int(match.group(1)) - 1}-{match.group(2)}" if match else FIELD_NAMES.get(path, "_general")
+        if match:
+            name = f"clauses-{int(match.group(1)) - 1}-{match.group(2)}"
+        else:
+            # guarantees.funding.amount, or one line of a list: proposed.flow.steps[3]
+            name = FIELD_NAMES.get(path) or FIELD_NAMES.get(ITEM_INDEX.sub("", path), "_general")
         placed.setdefault(name, []).append(finding)
     return placed

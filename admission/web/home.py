@@ -32,7 +32,7 @@ def _unread_notifications():
 SECTION_TITLES = {
     "village": _l("请答复的征求意见"),
     "township": _l("所辖村（社区）的征求意见"),
-    "member_unit": _l("待提出初步审核意见"),
+    "member_unit": _l("本单位参加的初步审核"),
     "county": _l("待县委、县政府审定"),
     "applicant": _l("本单位的申请"),
 }
@@ -54,7 +54,39 @@ def home():
         parts["board"] = fragments.render(
             ("board", version, day), "web/sections/board.html", lambda: {"board": board.board(session), "today": day}
         )
+    if account.has_role("village", "township", *access.OVERSIGHT):
+        parts["publication"] = fragments.render(
+            ("home", "publication", account.unit_id, version, day), "web/home_publication.html",
+            lambda: {"publication": _publication(session, account, day)},
+        )  # fmt: skip
     return render_template("web/home.html", parts=parts, titles=SECTION_TITLES)
+
+
+def _publication(session, account, day) -> dict | None:
+    """For a village or community: the list in force and whether it has put it up, and the
+    approved one-offs it may be asked to help with. For the secretariat: where progress is."""
+    from admission.applications import one_offs
+    from admission.releases import postings
+    from admission.releases.enums import Channel
+    from catalogue.releases import current_release
+
+    if account.has_role("village"):
+        release, posting, township_code = postings.newest_with_own_posting(session, account.unit)
+        if release is None:
+            return None
+        return {
+            "release": release,
+            "posting": posting,
+            "channels": Channel.choices(),
+            "one_offs": one_offs.for_village(session, account.unit, township_code, day),
+        }
+    release = current_release(session)
+    if release is None:
+        return None
+    if account.has_role("township"):
+        unposted = postings.unposted_of_township(session, release, account.unit_id)
+        return {"release": release, "unposted": unposted, "channels": Channel.choices(), "township": True}
+    return {"release": release, "oversight": True}
 
 
 @blueprint.get("/home/<name>")

@@ -6,7 +6,7 @@ address under a digest key in ``login_throttle.username``: old rows (plain usern
 which only forgets recent failures.
 
 Revision ID: 0012
-Revises: 0009
+Revises: 0011
 Create Date: 2026-12-02
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from catalogue.db import UTCDateTime
 
 revision = "0012"
-down_revision = "0009"
+down_revision = "0011"
 branch_labels = None
 depends_on = None
 

@@ -47,7 +47,10 @@ def admission(**changes) -> dict:
 
 
 def one_off(**changes) -> dict:
-    body = admission(kind="one_off", valid_until="2027-06-30")
+    body = admission(
+        kind="one_off", valid_from="2026-01-01", valid_until="2027-06-30", scope={"all": True},
+        tasks="为普查队提供向导，协助核对样点位置", conditions="县自然资源局派技术人员随队，提供定位设备",
+    )  # fmt: skip
     body["proposed"]["title"] = "协助开展第三次全国土壤普查样点核查"
     body["proposed"]["clauses"][0]["content"] = "协助普查队进村核查样点位置、提供向导"
     body["proposed"]["clauses"][0]["role"] = "assist"

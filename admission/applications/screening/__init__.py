@@ -104,6 +104,10 @@ def screen(
                 "一事一批的协助事项须写明截止日期（有效期至），请填写。",
             )
         )  # fmt: skip
+    if kind == "one_off":
+        from admission.applications import one_offs
+
+        findings += one_offs.findings(application)
 
     findings += banned_warnings
     findings += rules.recurring_one_off(application, earlier_one_offs or [], today)

@@ -1,0 +1,1 @@
+"""The yearly confirmation of the list (年度确认) by each duty's guiding units."""
