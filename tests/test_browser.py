@@ -281,7 +281,7 @@ def test_an_admission_from_application_to_published_list(browser, live_server, o
         lambda: expect(page.get_by_text("您已退出登录")).to_be_visible(timeout=500),
     )
 
-    # 2. The secretariat starts the preliminary review with two reviewers.
+    # 2. The secretariat starts the preliminary review with three reviewers, saying why the rest are left out.
     login(page, base, "bb")
     open_from_home(page, reference)
     form = action_form(page, "启动初步审核")
@@ -289,15 +289,17 @@ def test_an_admission_from_application_to_published_list(browser, live_server, o
         box_.uncheck()
     form.get_by_label("县委组织部", exact=True).check()
     form.get_by_label("县民政局", exact=True).check()
+    form.get_by_label("县财政局", exact=True).check()
+    form.get_by_label("未请审核的成员单位及理由（未全选时必填）").fill("其余成员单位与本事项无关")
     form.get_by_role("button", name="启动初步审核").click()
     flash(page, "已完成：启动初步审核")
     expect(page.locator(".lead .state")).to_have_text("初步审核")
     reviews = page.locator("section").filter(has=page.get_by_role("heading", name="初步审核意见")).locator("tbody tr")
-    expect(reviews).to_have_count(2)
+    expect(reviews).to_have_count(3)
     logout(page)
 
-    # 3. The two member units give their opinions from their start pages.
-    for unit, opinion in (("zzb", "同意"), ("mzj", "有条件同意")):
+    # 3. The three member units give their opinions from their start pages.
+    for unit, opinion in (("zzb", "同意"), ("mzj", "有条件同意"), ("czj", "同意")):
         login(page, base, unit)
         shoot_home(page, base, unit, output_dir)
         section = page.locator("#member-unit")
@@ -305,7 +307,7 @@ def test_an_admission_from_application_to_published_list(browser, live_server, o
         section.get_by_role("link", name=re.compile(re.escape(reference))).click()
         form = action_form(page, "提出审核意见")
         form.get_by_label(opinion, exact=True).check()
-        form.get_by_label("说明（可选）").fill(f"{unit} 的审核意见：经费应足额到村")
+        form.locator("textarea[name=comment]").fill(f"{unit} 的审核意见：经费应足额到村")
         form.get_by_role("button", name="提出审核意见").click()
         flash(page, "已完成：提出审核意见")
         logout(page)
@@ -318,7 +320,7 @@ def test_an_admission_from_application_to_published_list(browser, live_server, o
         page.goto(base + path)
         AUDIT.check(page)
     page.goto(application_url)
-    expect(reviews.filter(has_text="已答复")).to_have_count(2)
+    expect(reviews.filter(has_text="已答复")).to_have_count(3)
     # On a 390 px phone the opinions table reads as one block per unit, not columns a character wide.
     page.set_viewport_size({"width": 390, "height": 844})
     problems.check(
@@ -346,7 +348,9 @@ def test_an_admission_from_application_to_published_list(browser, live_server, o
         expect(card).to_contain_text(title)
         expect(card).to_contain_text("今天截止")
         card.get_by_label(opinion, exact=True).check()
-        card.get_by_label("说明（条件或理由）").fill(f"{village}：保洁员由本村脱贫户担任")
+        card.get_by_label("能够承接", exact=True).check()
+        card.get_by_label("研究决定的会议").select_option(label="村两委会议")
+        card.get_by_label("理由或条件（有条件同意、不同意时必填）").fill(f"{village}：保洁员由本村脱贫户担任")
         card.get_by_role("button", name="提交答复").click()
         flash(page, "已完成：答复征求意见")
         logout(page)
@@ -381,6 +385,14 @@ def test_an_admission_from_application_to_published_list(browser, live_server, o
         form.get_by_role("button", name="结束征求意见，进入复审").click()
         flash(page, "已完成：结束征求意见，进入复审")
         expect(page.locator(".lead .state")).to_have_text("复审")
+        # Every objection gets its answer on the record: the member unit's and the town's conditions.
+        form = action_form(page, "答复意见采纳情况")
+        for select in form.locator("select[name^=response-]").all():
+            select.select_option("adopted")
+        for text in form.locator("textarea[name^=text-]").all():
+            text.fill("已采纳：经费足额到村，保洁员优先聘用脱贫户")
+        form.get_by_role("button", name="答复意见采纳情况").click()
+        flash(page, "已完成：答复意见采纳情况")
         # The joint meeting re-reviews it: a meeting held an hour ago, its minutes deciding to forward.
         page.goto(base + "/meetings")
         held = (dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)).astimezone(dt.timezone(dt.timedelta(hours=8)))

@@ -146,7 +146,7 @@ def test_the_cause_is_shown_on_the_application_the_change_log_and_the_notice(api
     body = {"kind": "withdrawal", "duty_code": "D059", "reason": "机构改革后由乡镇承担", "cause": "institutional_reform",
             "cause_basis": "临猗县机构改革实施方案"}  # fmt: skip
     app_id = file_and_submit(api, body, applicant="zzb")["id"]
-    through_review(api, app_id, reviewers=("mzj",))
+    through_review(api, app_id, reviewers=("mzj", "czj", "rsj"))
     through_consultation(api, app_id)
     approve(api, app_id)
     shown = get(api, app_id)

@@ -10,6 +10,7 @@ import io
 from tests.support import factories
 from tests.support.html import parse, post_form, signed_in
 from tests.support.procedure import (
+    answer_objections,
     file_and_submit,
     get,
     hold_meeting,
@@ -121,6 +122,8 @@ def test_minutes_only_after_the_meeting_each_a_new_version(api):
 def test_forward_needs_a_held_meeting_whose_latest_minutes_decided_forward(api):
     app_id = in_re_review(api)
     other_id = in_re_review(api)
+    # The villages' conditions are answered first (the gate's rule): what is left is the meeting.
+    answer_objections(api, app_id)
 
     def refused(**body):
         response = api.post(f"/api/v1/applications/{app_id}/actions/forward", "bb", json=body)

@@ -81,7 +81,8 @@ def test_a_release_with_a_later_effective_date_leaves_the_list_in_force_until_th
     assert "待施行" in home and AHEAD.isoformat() in home
     assert "待施行" in api.get(f"/releases/{version}").get_data(as_text=True)
     # The new duty is not on the list in force yet: not on its page, and not a duty one can amend.
-    new_code = api.get(f"/api/v1/catalogue/releases/{version}").get_json()["duties"][-1]["code"]
+    # The new duty stands at the end of its category, not of the list: its code is in the change log.
+    new_code = api.get(f"/api/v1/catalogue/releases/{version}/changes").get_json()[0]["duty_code"]
     assert api.get(f"/api/v1/duties/{new_code}").status_code == 404
     amend = {"kind": "amendment", "duty_code": new_code, "reason": "调整", "cause": "other"}
     assert api.post("/api/v1/applications", "mzj", json=amend).status_code == 422

@@ -10,7 +10,15 @@ import time_machine
 from tests.support import factories
 from tests.support.api import Api
 from tests.support.html import main, post_rendered, signed_in
-from tests.support.procedure import DECIDED, TODAY, file_and_submit, start_review
+from tests.support.procedure import (
+    DECIDED,
+    TODAY,
+    county_decision,
+    file_and_submit,
+    forward,
+    publish_fields,
+    start_review,
+)
 
 
 def _in_re_review(api) -> int:
@@ -50,11 +58,11 @@ def test_the_secretariat_answers_each_objection_on_its_form_and_the_release_publ
     shown = main(bb.get(url)).find("section", id="objections").text
     assert "部分采纳" in shown and "县农业农村局统一配发保洁工具" in shown
 
-    api.action(app_id, "forward", "bb")
-    api.action(app_id, "decide", "xwxzf", decision="approve", document_number="临发〔2026〕8号")
-    draft = api.post("/api/v1/catalogue/releases", "bb", json={"document_number": "临编办发〔2026〕3号"}).get_json()
+    forward(api, app_id)
+    api.action(app_id, "decide", "xwxzf", **county_decision())
+    draft = api.post("/api/v1/catalogue/releases", "bb", json=publish_fields()).get_json()
     version = draft["version"]
-    assert api.post(f"/api/v1/catalogue/releases/{version}/publish", "bb").status_code == 200
+    assert api.post(f"/api/v1/catalogue/releases/{version}/publish", "bb", json=publish_fields()).status_code == 200
     changes = api.get(f"/api/v1/catalogue/releases/{version}/changes").get_json()
     assert changes[0]["consultation"] == {"consulted": 221, "agreed": 1, "conditions": 1, "disagreed": 0,
                                           "unable": 1, "no_reply": 219}  # fmt: skip

@@ -16,6 +16,7 @@ from tests.support.procedure import (
     TODAY,
     answer_objections,
     file_and_submit,
+    forward,
     get,
     start_review,
 )
@@ -217,7 +218,7 @@ def test_objections_are_answered_before_forwarding(api):
                           responses=[{"subject": "sgz", "response": "partly_adopted", "text": "县里配发工具"}])  # fmt: skip
     assert answered["objections"][0] | {} == {"subject": "sgz", "subject_name": "三管镇", "kind": "consultation",
         "summary": "所辖村（社区）1 个有条件同意，1 个无法承接", "response": "partly_adopted", "text": "县里配发工具"}  # fmt: skip
-    assert api.action(app_id, "forward", "bb")["state"] == "county_review"
+    assert forward(api, app_id)["state"] == "county_review"
 
 
 def test_a_duty_a_third_of_its_villages_reject_cannot_be_forwarded(api, demo_app):

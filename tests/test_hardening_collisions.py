@@ -17,7 +17,16 @@ from sqlalchemy import select
 from admission.core.audit import AuditEvent
 from admission.core.db import get_session
 from tests.support import factories
-from tests.support.procedure import TODAY, _later, approve, file_and_submit, through_consultation, through_review
+from tests.support.procedure import (
+    DECIDED,
+    EXCLUSION_REASON,
+    TODAY,
+    _later,
+    approve,
+    file_and_submit,
+    through_consultation,
+    through_review,
+)
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 ROUNDS = 4
@@ -64,8 +73,10 @@ def action_url(application_id: int, action: str) -> str:
 def test_a_review_racing_the_opening_of_the_consultation_is_recorded_before_it_or_refused(api):
     for _ in range(ROUNDS):
         app_id = file_and_submit(api, factories.admission())["id"]
-        api.action(app_id, "start_preliminary_review", "bb", reviewers=["zzb", "mzj"], due=TODAY.isoformat())
+        api.action(app_id, "start_preliminary_review", "bb", reviewers=["zzb", "mzj", "czj"], due=TODAY.isoformat(),
+                   exclusion_reason=EXCLUSION_REASON)  # fmt: skip
         api.action(app_id, "review", "zzb", opinion="agree")
+        api.action(app_id, "review", "czj", opinion="agree")
         api.token("mzj")
         statuses = race(
             api.app,
@@ -95,7 +106,7 @@ def test_a_reply_racing_the_close_of_the_consultation_is_recorded_before_it_or_r
             statuses = race(
                 api.app,
                 [
-                    ("POST", action_url(app_id, "reply"), bearer(api, "sgz-dyz", json={"opinion": "agree"})),
+                    ("POST", action_url(app_id, "reply"), bearer(api, "sgz-dyz", json={"opinion": "agree", **DECIDED})),
                     ("POST", action_url(app_id, "close_consultation"), bearer(api, "bb", json={"comment": "结束"})),
                 ],
             )

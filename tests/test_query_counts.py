@@ -257,8 +257,9 @@ CACHED_BOUND = 2
 PAGES = [
     Page("public-index", "anonymous", "/", 6, cached=True),
     Page("public-releases", "anonymous", "/releases", 8, cached=True, grows=False),
-    Page("public-release-1", "anonymous", "/releases/1", 9, cached=True, grows=False),
-    Page("public-release-2", "anonymous", "/releases/2", 12, cached=True),
+    # The release page also reads the upcoming releases and, for each change, the consultation and its answers.
+    Page("public-release-1", "anonymous", "/releases/1", 10, cached=True, grows=False),
+    Page("public-release-2", "anonymous", "/releases/2", 14, cached=True),
     Page("public-duty", "anonymous", "/duties/D001", 8, cached=True, grows=False),
     Page("public-diff", "anonymous", "/releases/diff?from=1&to=2", 14, cached=True),
     Page("api-catalogue", "anonymous", "/api/v1/catalogue", 6, cached=True),
@@ -273,7 +274,8 @@ PAGES = [
     Page("home-township-sgz", "web:sgz", "/home", 15, warm=5),
     Page("home-village-sgz-dyz", "web:sgz-dyz", "/home", 9, warm=5),
     Page("home-county-xwxzf", "web:xwxzf", "/home", 9, warm=5),
-    Page("application-page-bb", "web:bb", "/applications/{focus}", 18, warm=10),
+    # Its meetings and documents stand outside the kept fragment (they change without the application).
+    Page("application-page-bb", "web:bb", "/applications/{focus}", 21, warm=10),
     Page("notifications-page-bb", "web:bb", "/notifications", 8),
     Page("home-section-applicant-nyncj", "web:nyncj", "/home/applicant", 8),
     Page("home-section-member-unit-zzb", "web:zzb", "/home/member_unit", 8),

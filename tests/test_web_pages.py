@@ -883,7 +883,8 @@ def test_application_page_shows_the_duty_reviews_consultation_history_and_the_vi
     # the unit that acted, by name rather than its account code
     assert "（草稿 → 已提交）" in first_submit.text and "县农业农村局" in first_submit.text
     assert "nyncj" not in first_submit.text
-    assert "请补充经费测算依据" in page.find("ol", cls="timeline").find_all("li")[4].text
+    returned = [li for li in page.find("ol", cls="timeline").find_all("li") if "退回修改" in li.find("strong").text]
+    assert len(returned) == 1 and "请补充经费测算依据" in returned[0].text
 
     # Only what the viewer may do now, as forms.
     def offered(username, key):

@@ -57,8 +57,8 @@ def start_review(api, app_id, reviewers=REVIEWERS, **body) -> dict:
 
 
 def answer_objections(api, app_id, response="adopted", text="已按意见修改职责边界并增加经费") -> dict:
-    """The secretariat answers every standing objection (needed before forward)."""
-    standing = get(api, app_id)["objections"]
+    """The secretariat answers every objection still unanswered (needed before forward)."""
+    standing = [o for o in get(api, app_id)["objections"] if o["response"] is None]
     if not standing:
         return get(api, app_id)
     responses = [{"subject": o["subject"], "response": response, "text": text} for o in standing]
