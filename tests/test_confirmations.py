@@ -150,7 +150,8 @@ def test_a_unit_confirms_on_its_page_and_the_secretariat_is_offered_the_withdraw
 
 def test_the_secretariat_files_the_withdrawal_of_a_flagged_duty_but_no_admission(api):
     created = api.post("/api/v1/applications", "bb", json={"kind": "withdrawal", "duty_code": "D039",
-                                                           "reason": "年度确认：指导单位认为不再需要"})  # fmt: skip
+                                                           "reason": "年度确认：指导单位认为不再需要",
+                                                           "cause": "other"})  # fmt: skip
     assert created.status_code == 201, created.get_json()
     submitted = api.action(created.get_json()["id"], "submit", "bb")
     assert submitted["state"] == "submitted" and submitted["applicant"] == "bb"
@@ -159,6 +160,7 @@ def test_the_secretariat_files_the_withdrawal_of_a_flagged_duty_but_no_admission
     village = api.post("/api/v1/applications", "sgz-dyz", json={"kind": "withdrawal", "duty_code": "D039"})
     assert village.status_code == 403
     # Another's application stays the applicant's to submit.
-    other = api.post("/api/v1/applications", "zzb", json={"kind": "withdrawal", "duty_code": "D012", "reason": "x"})
+    other = api.post("/api/v1/applications", "zzb", json={"kind": "withdrawal", "duty_code": "D012", "reason": "x",
+                                                               "cause": "other"})  # fmt: skip
     refused = api.post(f"/api/v1/applications/{other.get_json()['id']}/actions/submit", "bb", json={})
     assert refused.status_code == 403

@@ -14,7 +14,7 @@ from admission.notifications.models import Notification
 from tests.support import factories
 from tests.support.api import fast_passwords
 from tests.support.html import signed_in
-from tests.support.procedure import clock, file_and_submit, run
+from tests.support.procedure import clock, county_decision, file_and_submit, run, through_review
 
 REGISTER_KEYS = {"id", "reference", "title", "applicant", "tasks", "scope", "funding", "conditions", "valid_from",
                  "valid_until", "status", "document_number"}  # fmt: skip
@@ -26,11 +26,9 @@ def _fields(response) -> dict:
 
 def approved(api, **changes) -> dict:
     application = file_and_submit(api, factories.one_off(**changes), applicant="zrzyj")
-    api.action(application["id"], "start_preliminary_review", "bb", reviewers=["zzb", "mzj", "czj"])
-    for unit in ("zzb", "mzj", "czj"):
-        api.action(application["id"], "review", unit, opinion="agree")
+    through_review(api, application["id"])
     api.action(application["id"], "forward", "bb")
-    return api.action(application["id"], "decide", "xwxzf", decision="approve", document_number="临发〔2026〕9号")
+    return api.action(application["id"], "decide", "xwxzf", **county_decision())
 
 
 @pytest.mark.parametrize(
@@ -101,7 +99,7 @@ def test_the_register_as_json_and_page_with_status_in_force_or_expired(api):
     assert (item["valid_from"], item["valid_until"], item["document_number"]) == (
         "2026-01-01",
         "2026-12-31",
-        "临发〔2026〕9号",
+        county_decision()["document_number"],
     )
     with clock(dt.datetime(2027, 1, 2, 9, tzinfo=dt.UTC)):
         assert api.get("/api/v1/one-offs").get_json()[0]["status"] == "expired"

@@ -16,7 +16,16 @@ from admission.notifications.models import Notification
 from admission.releases import postings
 from catalogue.releases import current_release, release_records
 from tests.support import factories
-from tests.support.procedure import TODAY, approve, file_and_submit, run, through_consultation, through_review
+from tests.support.procedure import (
+    TODAY,
+    approve,
+    county_decision,
+    file_and_submit,
+    publish_fields,
+    run,
+    through_consultation,
+    through_review,
+)
 
 PUBLIC_URL = "https://qingdan.linyi.example.gov.cn"
 
@@ -29,7 +38,7 @@ def _published_release(api) -> tuple[int, int]:
     draft = api.post("/api/v1/catalogue/releases", "bb", json={"document_number": "临编办发〔2026〕3号"})
     assert draft.status_code == 201, draft.get_json()
     version = draft.get_json()["version"]
-    published = api.post(f"/api/v1/catalogue/releases/{version}/publish", "bb")
+    published = api.post(f"/api/v1/catalogue/releases/{version}/publish", "bb", json=publish_fields())
     assert published.status_code == 200, published.get_json()
     return version, admission["id"]
 
@@ -137,11 +146,9 @@ def test_the_atom_feed_carries_releases_and_approved_one_offs(published):
 
     api, version = published
     one_off = file_and_submit(api, factories.one_off(), applicant="zrzyj")
-    api.action(one_off["id"], "start_preliminary_review", "bb", reviewers=["zzb", "mzj", "czj"])
-    for unit in ("zzb", "mzj", "czj"):
-        api.action(one_off["id"], "review", unit, opinion="agree")
+    through_review(api, one_off["id"])
     api.action(one_off["id"], "forward", "bb")
-    api.action(one_off["id"], "decide", "xwxzf", decision="approve", document_number="临发〔2026〕9号")
+    api.action(one_off["id"], "decide", "xwxzf", **county_decision())
     response = api.client.get("/feeds/releases.atom")
     assert response.status_code == 200 and response.mimetype == "application/atom+xml"
     feed = feedparser.parse(response.data)

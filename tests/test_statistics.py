@@ -20,11 +20,22 @@ from admission.core.audit import AuditEvent
 from admission.core.db import get_session
 from catalogue.releases import current_release, release_records
 from tests.support import factories
-from tests.support.procedure import at, clock, file_and_submit, in_consultation, run
+from tests.support.procedure import (
+    DECIDED,
+    at,
+    clock,
+    county_decision,
+    file_and_submit,
+    in_consultation,
+    run,
+    start_review,
+)
 from tests.support.query_counter import count_statements
 
 pytestmark = pytest.mark.usefixtures("fast_password_hashing")
 DAY0 = dt.date(2026, 12, 1)  # a Tuesday
+# Three member units (ADMISSION_MIN_REVIEWERS), none of them an applicant below (mzj applies).
+REVIEWERS_NOT_APPLYING = ("zzb", "czj", "sfj")
 
 
 def _one_off(api, applicant, start, review_days, county_days, amount, valid_until):
@@ -34,15 +45,15 @@ def _one_off(api, applicant, start, review_days, county_days, amount, valid_unti
         body["guarantees"]["funding"]["amount"] = amount
         app_id = file_and_submit(api, body, applicant=applicant)["id"]
     with clock(at(start + dt.timedelta(days=review_days))):
-        api.action(app_id, "start_preliminary_review", "bb", reviewers=["zzb"], due=(start + dt.timedelta(days=30))
-                   .isoformat())  # fmt: skip
-        api.action(app_id, "review", "zzb", opinion="agree")
+        start_review(api, app_id, REVIEWERS_NOT_APPLYING, due=(start + dt.timedelta(days=30)).isoformat())
+        for unit in REVIEWERS_NOT_APPLYING:
+            api.action(app_id, "review", unit, opinion="agree")
     with clock(at(start + dt.timedelta(days=2 * review_days))):
         api.action(app_id, "forward", "bb", comment="一事一批")
     decided_on = start + dt.timedelta(days=2 * review_days + county_days)
     with clock(at(decided_on)):
-        api.action(app_id, "decide", "xwxzf", decision="approve", document_number="临政办函〔2026〕20号",
-                   decided_on=decided_on.isoformat())  # fmt: skip
+        api.action(app_id, "decide", "xwxzf", **county_decision(document_number="临政办函〔2026〕20号",
+                                                                 decided_on=decided_on.isoformat()))  # fmt: skip
     return app_id
 
 
@@ -78,20 +89,22 @@ def _build(api):
         withdrawn = file_and_submit(api, factories.admission())["id"]
         api.action(withdrawn, "withdraw", "nyncj", comment="不再需要")
         rejected = file_and_submit(api, factories.admission(), applicant="mzj")["id"]
-        api.action(rejected, "start_preliminary_review", "bb", reviewers=["zzb", "czj"], due="2026-12-03")
+        start_review(api, rejected, REVIEWERS_NOT_APPLYING, due="2026-12-03")
         api.action(rejected, "reject", "bb", comment="属于部门职责")
         file_and_submit(api, factories.admission())  # open, submitted
         api.post("/api/v1/applications", "nyncj", json=factories.admission())  # a draft counts nowhere
     # A consultation of ten communities: three replies, one disagreeing; the rest overdue later.
     consulted = in_consultation(api, at(DAY0), DAY0 + dt.timedelta(days=2))
     with clock(at(DAY0 + dt.timedelta(days=1))):
-        api.action(consulted, "reply", "ysz-fd", opinion="agree")
-        api.action(consulted, "reply", "ysz-xh", opinion="disagree", comment="人手不足")
-        api.action(consulted, "reply", "sqzg-cd", opinion="agree_with_conditions", comment="需培训")
+        api.action(consulted, "reply", "ysz-fd", opinion="agree", **DECIDED)
+        api.action(
+            consulted, "reply", "ysz-xh", opinion="disagree", comment="人手不足", **DECIDED | {"capacity": "unable"}
+        )
+        api.action(consulted, "reply", "sqzg-cd", opinion="agree_with_conditions", comment="需培训", **DECIDED)
     # Reviews left unanswered past their due date.
     with clock(at(DAY0)):
         late = file_and_submit(api, factories.admission(), applicant="rsj")["id"]
-        api.action(late, "start_preliminary_review", "bb", reviewers=["zzb", "czj", "sfj"], due="2026-12-02")
+        start_review(api, late, REVIEWERS_NOT_APPLYING, due="2026-12-02")
         api.action(late, "review", "zzb", opinion="agree")
     run(app, at(DAY0 + dt.timedelta(days=4)))
     # Reports: two about nyncj (one stopped), one about mzj, one about a body outside the county.
@@ -137,7 +150,7 @@ def test_every_figure_matches_what_the_rows_say(api):
     overdue = {u["unit"]: (u["reviews"], u["replies"]) for u in stats["overdue"]}
     assert overdue["czj"] == (1, 0) and overdue["sfj"] == (1, 0) and "zzb" not in overdue
     assert sum(r for _, r in overdue.values()) == 7  # ten consulted, three replied
-    assert stats["consultations"] == {"replies": 3, "disagreed": 1, "unable": None}
+    assert stats["consultations"] == {"replies": 3, "disagreed": 1, "unable": 1}
     assert stats["one_offs"] == {"approved": 3, "in_force": 2, "funding_total": 5500.0}
     reports = stats["reports"]
     assert (reports["received"], reports["concluded"]) == (4, 2)

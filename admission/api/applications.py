@@ -91,13 +91,13 @@ def update_application(application_id: int):
 
 
 @blueprint.delete("/applications/<int:application_id>")
+@documented("删除从未提交的草稿", status=204)
 def delete_application(application_id: int):
     """A never-submitted draft is deleted (204); anything else is 409."""
     account = require_account()
     application = _application_for(account, application_id)
     check_if_match(application.etag)
     ops.delete_draft(get_session(), account, application)
-    return "", 204
 
 
 @blueprint.get("/applications/<int:application_id>/history")

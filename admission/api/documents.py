@@ -11,6 +11,7 @@ from admission.api import blueprint
 from admission.api.openapi import documented
 from admission.core.db import get_session
 from admission.documents import operations as document_ops
+from admission.documents.operations import SIGNATURES
 from admission.documents.schemas import DocumentSchema
 
 
@@ -64,7 +65,7 @@ def release_documents(record_id: int):
 
 
 @blueprint.get("/documents/<int:document_id>")
-@documented("下载书面材料（附件）", public=True)
+@documented("下载书面材料（附件）", public=True, files=tuple(kind for _magic, kind, _ext in SIGNATURES))
 def download_document(document_id: int):
     document, data = document_ops.open_document(get_session(), current_account(), document_id)
     # Always a download, never rendered in the site's origin; the name is sent RFC 6266-encoded.
