@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
+
+from admission.core.schemas import StrictSchema
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class OpenRoundSchema(_Strict):
+class OpenRoundSchema(StrictSchema):
     year = fields.Integer(required=True, strict=True, validate=validate.Range(min=2000, max=2100))
     due = fields.Date(required=True)
 
 
-class ConfirmSchema(_Strict):
+class ConfirmSchema(StrictSchema):
     still_needed = fields.Boolean(required=True)
     basis_in_force = fields.Boolean(required=True)
     comment = fields.String(allow_none=True, validate=validate.Length(max=5000))

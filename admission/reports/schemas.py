@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
+from admission.core.schemas import Line, StrictSchema
 from admission.reports.enums import Channel, Outcome
 
 TEXT = validate.Length(min=1, max=5000)
 ID = validate.Range(min=1, max=2**31 - 1)
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class ReportBodySchema(_Strict):
-    demanded_by = fields.String(allow_none=True, validate=validate.Length(max=64))
-    demanded_by_name = fields.String(allow_none=True, validate=validate.Length(max=200))
+class ReportBodySchema(StrictSchema):
+    demanded_by = Line(allow_none=True, validate=validate.Length(max=64))
+    demanded_by_name = Line(allow_none=True, validate=validate.Length(max=200))
     demand = fields.String(required=True, validate=TEXT)
     demanded_on = fields.Date(allow_none=True)
     channel = fields.String(required=True, validate=validate.OneOf(Channel.values()))
@@ -26,23 +22,23 @@ class ReportBodySchema(_Strict):
     anonymous = fields.Boolean(load_default=True)
 
 
-class AskDepartmentSchema(_Strict):
+class AskDepartmentSchema(StrictSchema):
     question = fields.String(required=True, validate=TEXT)
     due = fields.Date(required=True)
 
 
-class DepartmentResponseSchema(_Strict):
+class DepartmentResponseSchema(StrictSchema):
     text = fields.String(required=True, validate=TEXT)
 
 
-class ConcludeSchema(_Strict):
+class ConcludeSchema(StrictSchema):
     outcome = fields.String(required=True, validate=validate.OneOf(Outcome.values()))
     text = fields.String(required=True, validate=TEXT)
     duty_code = fields.String(allow_none=True, validate=validate.Length(max=16))
     application_id = fields.Integer(allow_none=True, strict=True, validate=ID)
 
 
-class EmptySchema(_Strict):
+class EmptySchema(StrictSchema):
     pass
 
 
