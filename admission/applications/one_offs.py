@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from admission.accounts.models import Unit, UnitRole
 from admission.applications.models import Application
+from admission.core import audit
+from admission.core.clock import today
 from admission.errors import Invalid
+from admission.notifications.operations import application_title, notify
 
 
 def _villages():
@@ -137,3 +140,36 @@ def for_village(session: Session, unit: Unit, township_code: str | None, today: 
         item for item in register(session, today)
         if item["status"] == "in_force" and covers(item["scope"], unit.code, township_code)
     ]  # fmt: skip
+
+
+def announce(session: Session, application: Application) -> None:
+    """The villages in scope are told, so they can tell an approved one-off from a demand made
+    outside the list (one notice each, keyed: a retried decision tells no one twice)."""
+    funding = (application.guarantees or {}).get("funding") or {}
+    period = f"{application.valid_from or ''}至{application.valid_until or ''}"
+    notify(
+        session, units_in_scope(session, application.scope), kind="one_off_approved",
+        application=application, key=f"one_off_approved:{application.id}",
+        title=f"经批准的一事一批：{application_title(application)}（{period}）",
+        body=f"任务：{application.tasks or ''}\n经费：{funding.get('amount') or ''} 元，{funding.get('source') or ''}\n"
+             f"条件：{application.conditions or ''}\n批准文号：{application.decision_document_number or ''}",
+    )  # fmt: skip
+
+
+def expire(session: Session, now: dt.datetime) -> int:
+    """One-off approvals past their end date leave the register's active list."""
+    until = today(now)
+    due = session.scalars(
+        select(Application).where(Application.kind == "one_off", Application.state == "approved",
+                                  Application.expired_at.is_(None), Application.valid_until < until)
+    ).all()  # fmt: skip
+    for application in due:
+        result = session.execute(
+            update(Application).where(Application.id == application.id, Application.expired_at.is_(None))
+            .values(expired_at=now).execution_options(synchronize_session=False)
+        )  # fmt: skip
+        if result.rowcount:
+            audit.record(session, actor="system", entity="application", entity_id=application.id,
+                         application_id=application.id, action="expire", from_state="approved", to_state="approved",
+                         changes={"valid_until": application.valid_until}, now=now)  # fmt: skip
+    return len(due)

@@ -15,13 +15,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Account
-from admission.applications import access, objections, one_offs, stage_actions
+from admission.applications import access, county, objections, one_offs, stage_actions
 from admission.applications.enums import Cause
 from admission.applications.models import KIND_PREFIX, Application, ReferenceCounter
 from admission.applications.screening import banned_fields_from_config, blocking, screen
 from admission.applications.screening.terms import special_patterns_from_config
 from admission.applications.workflow import actor_of, find_transition, move_as
-from admission.core import audit, doc_numbers
+from admission.core import audit
 from admission.core.clock import today
 from admission.core.db import lock_row
 from admission.errors import Conflict, Forbidden, Invalid, NotFound
@@ -32,7 +32,7 @@ from catalogue.db import utcnow
 from catalogue.records import RecordError, normalise_duty
 
 # Re-exported: callers look the listed duties up here.
-__all__ = ["listed_duties", "listed_duty", "perform", "publish", "expire_one_offs", "screening_findings"]
+__all__ = ["listed_duties", "listed_duty", "perform", "publish", "screening_findings"]
 
 EDITABLE_FIELDS = (
     "duty_code",
@@ -262,68 +262,6 @@ def reject(session, account, application, body, now):
            title=f"申请不予准入：{application_title(application)}", body=body["comment"])  # fmt: skip
 
 
-def _forwarded_on(session, application, now) -> dt.date | None:
-    """The day the application was last forwarded to the county, from its audit trail."""
-    from admission.core.audit import AuditEvent
-
-    at = session.scalar(
-        select(AuditEvent.occurred_at)
-        .where(AuditEvent.entity == "application", AuditEvent.entity_id == str(application.id),
-               AuditEvent.action == "forward")
-        .order_by(AuditEvent.id.desc()).limit(1)
-    )  # fmt: skip
-    return today(at) if at else None
-
-
-def decide(session, account, application, body, now):
-    """The county's decision (annex 4 (五)): an approval names the county meeting and the document
-    number of the decision's year; the date lies between the forwarding and today."""
-    approve = body["decision"] == "approve"
-    comment = (body.get("comment") or "").strip()
-    if not approve and not comment:
-        raise Invalid("不予批准时必须说明理由", code="comment_required", fields={"comment": "必填：不同意的理由"})
-    decided_on = body.get("decided_on") or today(now)
-    if decided_on > today(now):
-        raise Invalid("决定日期不能晚于今天", fields={"decided_on": f"不能晚于 {today(now).isoformat()}"})
-    forwarded = _forwarded_on(session, application, now)
-    if forwarded is not None and decided_on < forwarded:
-        raise Invalid("决定日期不能早于报送审定的日期", fields={"decided_on": f"不能早于 {forwarded.isoformat()}"})
-    county_meeting = (body.get("county_meeting") or "").strip() or None
-    number = (body.get("document_number") or "").strip() or None
-    if approve:
-        number = doc_numbers.check(number, year=decided_on.year)
-        if not county_meeting:
-            raise Invalid(
-                "请填写研究同意的县委、县政府会议", fields={"county_meeting": "必填，如 县委常委会2026年第12次会议"}
-            )
-    elif number:
-        number = doc_numbers.check(number, year=decided_on.year)
-    values = {"decided_on": decided_on, "decision_document_number": number, "county_meeting": county_meeting}
-    move_as(session, account, application, "decide", now, target="approved" if approve else "rejected",
-          comment=comment or None, values=values,
-          changes={"decision": body["decision"], "document_number": number, "county_meeting": county_meeting,
-                   "decided_on": decided_on})  # fmt: skip
-    notify(session, [application.applicant_id, *units_with_role(session, "secretariat")], kind="decided",
-           application=application,
-           title=f"县委、县政府{'同意' if approve else '不同意'}：{application_title(application)}", body=comment or None)  # fmt: skip
-    if approve and application.kind == "one_off":
-        _announce_one_off(session, application)
-
-
-def _announce_one_off(session, application):
-    """The villages in scope are told, so they can tell an approved one-off from a demand made
-    outside the list (one notice each, keyed: a retried decision tells no one twice)."""
-    funding = (application.guarantees or {}).get("funding") or {}
-    period = f"{application.valid_from or ''}至{application.valid_until or ''}"
-    notify(
-        session, one_offs.units_in_scope(session, application.scope), kind="one_off_approved",
-        application=application, key=f"one_off_approved:{application.id}",
-        title=f"经批准的一事一批：{application_title(application)}（{period}）",
-        body=f"任务：{application.tasks or ''}\n经费：{funding.get('amount') or ''} 元，{funding.get('source') or ''}\n"
-             f"条件：{application.conditions or ''}\n批准文号：{application.decision_document_number or ''}",
-    )  # fmt: skip
-
-
 ACTIONS = {
     "extend_deadline": stage_actions.extend_deadline,
     "submit": submit,
@@ -339,7 +277,7 @@ ACTIONS = {
     "forward": forward,
     "return": return_,
     "reject": reject,
-    "decide": decide,
+    "decide": county.decide,
 }
 
 
@@ -425,22 +363,3 @@ def publish(session: Session, account: Account | None, application: Application,
     move_as(
         session, account, application, "publish", now, values={"released_in": version}, changes={"release": version}
     )
-
-
-def expire_one_offs(session: Session, now: dt.datetime) -> int:
-    """One-off approvals past their end date leave the register's active list."""
-    until = today(now)
-    due = session.scalars(
-        select(Application).where(Application.kind == "one_off", Application.state == "approved",
-                                  Application.expired_at.is_(None), Application.valid_until < until)
-    ).all()  # fmt: skip
-    for application in due:
-        result = session.execute(
-            update(Application).where(Application.id == application.id, Application.expired_at.is_(None))
-            .values(expired_at=now).execution_options(synchronize_session=False)
-        )  # fmt: skip
-        if result.rowcount:
-            audit.record(session, actor="system", entity="application", entity_id=application.id,
-                         application_id=application.id, action="expire", from_state="approved", to_state="approved",
-                         changes={"valid_until": application.valid_until}, now=now)  # fmt: skip
-    return len(due)

@@ -7,14 +7,13 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from admission.applications import deadlines
-from admission.applications import operations as ops
+from admission.applications import deadlines, one_offs
 from admission.meetings import operations as meetings
 from admission.releases import postings
 
 
 def expire_one_offs(session: Session, now: dt.datetime) -> str:
-    return f"“一事一批”到期：{ops.expire_one_offs(session, now)} 项"
+    return f"“一事一批”到期：{one_offs.expire(session, now)} 项"
 
 
 def remind_unposted(session: Session, now: dt.datetime) -> str:
