@@ -290,6 +290,8 @@ def write_markdown(document: dict, path: str) -> None:
         "",
         *ops_table(runs),
         "",
+        *publication_section(runs),
+        "",
         "## Targets",
         "",
         *targets(runs),
@@ -320,3 +322,36 @@ def write_markdown(document: dict, path: str) -> None:
             lines += [f.read().rstrip(), ""]
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(lines))
+
+
+def publication_section(runs: dict) -> list[str]:
+    """Publishing a release told to every unit, against a raw executemany of the same notices."""
+    keys = [k for k in ORDER if k in runs and "publication" in runs[k]]
+    if not keys:
+        return []
+    lines = [
+        "### Publishing a release told to every unit",
+        "",
+        "`publish_assembled_release` as the publishing request runs it, commit included, 1 + 3 times (the "
+        "first discarded), each on a release of one more approved admission assembled and committed beforehand; "
+        "published releases cannot be taken back, so this is the last measurement of a run. While it runs every "
+        "third unit has an email address (half of them a daily digest), so the notices are queued for the outbox "
+        "too. The floor: the DBAPI's `executemany` of the same `notifications` rows, committed, then deleted.",
+        "",
+        "| publication | " + " | ".join(keys) + " | target |",
+        "|---|" + "---|" * len(keys) + "---|",
+    ]
+
+    def row(label, fn, target=""):
+        lines.append(f"| {label} | " + " | ".join(_safe(fn, runs[k]) for k in keys) + f" | {target} |")
+
+    row("units told (emails queued)",
+        lambda r: f"{_fmt(r['publication']['notices'])} ({_fmt(r['publication']['publish_detail']['emails_queued'])})")  # fmt: skip
+    row("… publish + commit s", lambda r: _fmt(r["publication"]["publish_s"], 3))
+    row("… of which commit s", lambda r: _fmt(r["publication"]["publish_commit_s"], 3))
+    row("… raw executemany INSERT + commit s", lambda r: _fmt(r["publication"]["raw_executemany_s"], 3))
+    row("… publish ÷ raw",
+        lambda r: f"{r['publication']['ratio']:.2f}" + ((' ✓' if r['publication']['ratio'] <= 2 else ' ✗')
+                                                        if _fanout_applies(r) else ''),
+        "≤ 2 at 20,000 units")  # fmt: skip
+    return lines

@@ -276,6 +276,10 @@ def run_one(db_kind: str, scale: str, args) -> dict:
                 log(f"  WARNING: scheduler jobs failed during the tick: {failed}")
             log(f"  tick: {result['tick']['tick_s']} s over {result['tick']['rows_in_open_consultations']} rows "
                 f"({result['tick']['rows_due']} due); idle tick {result['tick']['idle_tick_s']} s")  # fmt: skip
+        # Last: it publishes releases for good (triggers freeze them), which would change what follows.
+        if guarded(result, "publication", lambda: timings.publication_fanout(app, built.ids["release_candidates"])):
+            log(f"  publication to {result['publication']['notices']} units: {result['publication']['publish_s']} s, "
+                f"raw {result['publication']['raw_executemany_s']} s (x{result['publication']['ratio']})")  # fmt: skip
         app.extensions["admission.engine"].dispose()
     finally:
         try:

@@ -374,3 +374,143 @@ def tick(app) -> dict:
         "idle_report": report2,
         "warm_up_report": warm,
     }
+
+
+# --------------------------------------------------------------------------- a release told to every unit
+
+RAW_KEY = "bench-raw:"  # the raw INSERT's notices, deleted again after each run
+NOTICE_COLUMNS = ("unit_id", "kind", "application_id", "title", "body", "key", "created_at", "email_status",
+                  "email_attempts")  # fmt: skip
+
+
+@contextmanager
+def _addresses(app, every: int):
+    """Every ``every``-th unit without an address gets one while measuring (every second of those a
+    daily digest), so that publishing queues emails as it does in use; taken back afterwards."""
+    from sqlalchemy import String, case, cast, literal, update
+
+    with app.app_context():
+        session = get_session(write=True)
+        chosen = Unit.email.is_(None) & (Unit.id % every == 0)
+        before = session.execute(select(Unit.id, Unit.email_mode).where(chosen)).all()
+        session.execute(
+            update(Unit).where(chosen)
+            .values(email=literal("unit") + cast(Unit.id, String) + literal("@example.cn"),
+                    email_mode=case((Unit.id % (2 * every) == 0, "digest"), else_="immediate"))
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
+        session.commit()
+    try:
+        yield len(before)
+    finally:
+        with app.app_context():
+            session = get_session(write=True)
+            for mode in {m for _i, m in before}:
+                ids = [i for i, m in before if m == mode]
+                session.execute(
+                    update(Unit).where(Unit.id.in_(ids)).values(email=None, email_mode=mode)
+                    .execution_options(synchronize_session=False)
+                )  # fmt: skip
+            session.commit()
+
+
+def publication_fanout(app, exclude: list[int] = (), repeats: int = 3, every: int = 3) -> dict:
+    """Publishing a release as its request does (publish, then commit) against a raw executemany of
+    the same notices, committed likewise.
+
+    A published release and its audit events cannot be taken back (triggers freeze them), so every
+    run publishes a release of its own (one more approved admission, assembled and committed
+    beforehand, unmeasured) and this measurement is the last of a run; the raw rows are deleted.
+    """
+    from admission.notifications.models import Notification
+    from admission.releases import operations as release_ops
+
+    published, commits, details = [], [], {}
+    with _addresses(app, every) as addressed:
+        with app.app_context():
+            session = get_session()
+            chosen = list(session.scalars(
+                select(Application.id)
+                .where(Application.state == "approved", Application.kind == "admission",
+                       Application.id.not_in(list(exclude)))
+                .order_by(Application.id).limit(repeats + 1)
+            ))  # fmt: skip
+            session.rollback()
+        if len(chosen) < repeats + 1:
+            raise RuntimeError(f"{repeats + 1} approved admissions needed, {len(chosen)} found")
+        # One discarded run first: a long-lived server has its statements compiled and caches warm.
+        for attempt, application_id in enumerate(chosen):
+            with app.app_context():
+                session = get_session(write=True)
+                bb = session.scalars(select(Account).where(Account.username == "bb")).one()
+                today = local_today(dt.datetime.now(dt.UTC), app.config["ADMISSION_TIMEZONE"])
+                draft = release_ops.assemble_release(
+                    session, bb, title=None, document_number=f"临编办发〔{today.year}〕{90 + attempt}号",
+                    effective_on=today, application_ids=[application_id],
+                )  # fmt: skip
+                session.commit()
+                version = draft.version
+            with app.app_context():  # the publishing request, its account loaded first as a login does
+                session = get_session(write=True)
+                bb = session.scalars(select(Account).where(Account.username == "bb")).one()
+                with sql_log(get_engine()) as log:
+                    started = time.perf_counter()
+                    release_ops.publish_assembled_release(session, bb, version)
+                    flushed = time.perf_counter()
+                    session.commit()
+                    ended = time.perf_counter()
+                if attempt:
+                    published.append(ended - started)
+                    commits.append(ended - flushed)
+                counted = select(func.count()).select_from(Notification)
+                pattern = f"release_published:{version}:%"
+                details = {
+                    "version": version,
+                    "notices": session.scalar(counted.where(Notification.key.like(pattern))),
+                    "emails_queued": session.scalar(
+                        counted.where(Notification.key.like(pattern), Notification.email_status.is_not(None))
+                    ),
+                    "sql_statements": log.count,
+                    "sql_s": round(log.seconds, 4),
+                    "slowest_sql": [
+                        {"s": round(t, 4), "sql": _flat(s, 200), "executemany": m} for t, s, _p, m in log.slowest()
+                    ],
+                }
+        # The same notices through the DBAPI's executemany, committed: the floor.
+        engine_ = app.extensions["admission.engine"]
+        mark = "?" if engine_.dialect.name == "sqlite" else "%s"
+        columns = ", ".join(NOTICE_COLUMNS)
+        key_at = NOTICE_COLUMNS.index("key")
+        with engine_.connect() as conn:
+            rows = conn.exec_driver_sql(
+                f"SELECT {columns} FROM notifications WHERE key LIKE {mark}", (f"release_published:{version}:%",)
+            ).all()
+            conn.rollback()
+        rows = [(*r[:key_at], RAW_KEY + r[key_at], *r[key_at + 1 :]) for r in rows]
+        raw, raw_insert = [], []
+        for attempt in range(repeats + 1):
+            with engine_.connect() as conn:
+                started = time.perf_counter()
+                conn.exec_driver_sql(
+                    f"INSERT INTO notifications ({columns}) VALUES ({', '.join([mark] * len(NOTICE_COLUMNS))})", rows
+                )
+                inserted = time.perf_counter()
+                conn.commit()
+                ended = time.perf_counter()
+                if attempt:
+                    raw.append(ended - started)
+                    raw_insert.append(inserted - started)
+                conn.exec_driver_sql(f"DELETE FROM notifications WHERE key LIKE {mark}", (RAW_KEY + "%",))
+                conn.commit()
+    publish_s, raw_s = _median(published), _median(raw)
+    return {
+        "notices": details.get("notices"),
+        "units_with_address": addressed,
+        "publish_s": publish_s,
+        "publish_commit_s": _median(commits),
+        "raw_executemany_s": raw_s,
+        "raw_insert_only_s": _median(raw_insert),
+        "ratio": round(publish_s / raw_s, 2) if raw_s else None,
+        "runs": {"publish": [round(x, 4) for x in published], "raw": [round(x, 4) for x in raw]},
+        "publish_detail": details,
+    }
