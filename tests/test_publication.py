@@ -68,7 +68,7 @@ def test_publishing_tells_every_township_village_member_unit_and_the_applicant_o
             .where(UnitRole.role.in_(("township", "village", "member_unit")))
         ))  # fmt: skip
         # Told again (a retried publication): nobody gets a second notice.
-        postings.notify_publication(session, current_release(session), [], [])
+        assert postings.notify_publication(session, current_release(session), [], []) == 0
         session.commit()
     assert set(told) == expected | {"nyncj"}
     assert set(told.values()) == {1}
@@ -119,6 +119,23 @@ def test_villages_record_postings_and_the_secretariat_sees_progress_per_township
     assert [t["code"] for t in own["townships"]] == ["sgz"] and own["posted"] == 2
     assert api.get(url, "sgz-dyz").status_code == 403
     assert api.get(url, "nyncj").status_code == 403
+
+
+def test_the_release_notice_goes_by_email_to_units_with_an_address_at_once_or_in_the_digest(api):
+    with api.app.app_context():
+        session = get_session()
+        for code, mode in (("sgz-dyz", "immediate"), ("sgz", "digest")):
+            unit = session.scalars(select(Unit).where(Unit.code == code)).one()
+            unit.email, unit.email_mode = f"{code}@linyi.example", mode
+        session.commit()
+    version, _application_id = _published_release(api)
+    with api.app.app_context():
+        queued = dict(get_session().execute(
+            select(Unit.code, Notification.email_status).join(Unit, Unit.id == Notification.unit_id)
+            .where(Notification.kind == "release_published", Notification.key.like(f"release_published:{version}:%"))
+        ).all())  # fmt: skip
+    assert queued["sgz-dyz"] == "pending" and queued["sgz"] == "digest" and queued["sgz-sg"] is None
+    assert {code for code, status in queued.items() if status} == {"sgz-dyz", "sgz"}
 
 
 def test_units_that_have_not_posted_are_reminded_after_three_working_days_once(published):

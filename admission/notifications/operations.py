@@ -5,7 +5,21 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
-from sqlalchemy import JSON, Integer, Text, bindparam, case, cast, func, literal, select, true
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    Text,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -53,24 +67,46 @@ def notify(
     if not unit_ids:
         return 0
     row_keys = [keys[u] if keys else (f"{key}:{u}" if key else None) for u in unit_ids]
-    dialect = session.get_bind().dialect.name
-    recipients, unit_id, row_key = _recipients(dialect, unit_ids, row_keys)
+    recipients, unit_id, row_key = _recipients(session.get_bind().dialect.name, unit_ids, row_keys)
+    # SQLite reads "ON CONFLICT" after a join as part of it unless the SELECT has a WHERE.
+    rows = _notices(row_key, kind, title, body, application).select_from(recipients).join(Unit, Unit.id == unit_id)
+    return _write(session, rows.where(true()))
+
+
+def notify_units(
+    session: Session,
+    units: ColumnElement[bool],
+    *,
+    kind: str,
+    title: str,
+    body: str | None = None,
+    application: Application | None = None,
+    key: str | None = None,
+) -> int:
+    """``notify`` for every unit ``units`` (a condition on ``Unit``) selects, found by the statement
+    that writes their notices: a release told to 20,000 villages sends no list of them back and forth."""
+    row_key = literal(f"{key}:") + cast(Unit.id, String) if key else literal(None, String)
+    return _write(session, _notices(row_key, kind, title, body, application).select_from(Unit).where(units))
+
+
+def _notices(row_key, kind: str, title: str, body: str | None, application: Application | None) -> Select:
+    """The notices' columns (``NOTICE_COLUMNS``), one row per ``Unit`` the caller selects."""
     email_status = case((Unit.email.is_(None), None), (Unit.email_mode == "digest", "digest"), else_="pending")
-    rows = (
-        select(
-            Unit.id, literal(kind), literal(application.id if application else None, Integer),
-            literal(title[:200]), literal(body, Text), row_key, literal(utcnow(), UTCDateTime), email_status, literal(0),
-        )
-        .select_from(recipients)
-        .join(Unit, Unit.id == unit_id)
-        # SQLite reads "ON CONFLICT" after a join as part of it unless the SELECT has a WHERE.
-        .where(true())
+    return select(
+        Unit.id, literal(kind), literal(application.id if application else None, Integer), literal(title[:200]),
+        literal(body, Text), row_key, literal(utcnow(), UTCDateTime), email_status, literal(0),
     )  # fmt: skip
-    columns = ["unit_id", "kind", "application_id", "title", "body", "key", "created_at", "email_status",
-               "email_attempts"]  # fmt: skip
-    statement = {"postgresql": pg_insert, "sqlite": sqlite_insert}[dialect](Notification)
-    statement = statement.from_select(columns, rows).on_conflict_do_nothing(index_elements=["key"])
-    return session.execute(statement).rowcount
+
+
+NOTICE_COLUMNS = ["unit_id", "kind", "application_id", "title", "body", "key", "created_at", "email_status",
+                  "email_attempts"]  # fmt: skip
+
+
+def _write(session: Session, rows: Select) -> int:
+    statement = {"postgresql": pg_insert, "sqlite": sqlite_insert}[session.get_bind().dialect.name](Notification)
+    statement = statement.from_select(NOTICE_COLUMNS, rows).on_conflict_do_nothing(index_elements=["key"])
+    # psycopg's count of an INSERT is gone once SQLAlchemy closes the cursor, unless kept.
+    return session.execute(statement.execution_options(preserve_rowcount=True)).rowcount
 
 
 def application_title(application: Application) -> str:

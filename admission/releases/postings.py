@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 from flask import current_app
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, aliased
@@ -17,7 +17,7 @@ from admission.core import audit
 from admission.core.audit import AuditEvent
 from admission.core.clock import add_working_days, local_today
 from admission.errors import Invalid, NotFound
-from admission.notifications.operations import notify
+from admission.notifications.operations import notify, notify_units
 from admission.releases import access
 from admission.releases.enums import Channel
 from admission.releases.models import Posting
@@ -43,12 +43,13 @@ def _published(session: Session, version: int) -> Release:
 def notify_publication(session: Session, release: Release, applicant_ids: list[int], carried: list[str]) -> int:
     """Every township, village, community and member unit, and the applicants, told once (one
     statement however many units; the key keeps a retried publish from telling anyone twice)."""
-    unit_ids = list(session.scalars(select(UnitRole.unit_id).where(UnitRole.role.in_(TOLD_ROLES)).distinct()))
-    unit_ids = list(dict.fromkeys([*applicant_ids, *unit_ids]))
+    told = Unit.id.in_(select(UnitRole.unit_id).where(UnitRole.role.in_(TOLD_ROLES)))
+    if applicant_ids:
+        told = or_(told, Unit.id.in_(applicant_ids))
     number = f"（{release.document_number}）" if release.document_number else ""
     body = "本版收录：" + "；".join(carried) if carried else None
-    return notify(
-        session, unit_ids, kind="release_published", key=f"release_published:{release.version}", body=body,
+    return notify_units(
+        session, told, kind="release_published", key=f"release_published:{release.version}", body=body,
         title=f"{release.title}第 {release.version} 版已发布{number}，请村（社区）及时在公开栏、微信群等公开",
     )  # fmt: skip
 
