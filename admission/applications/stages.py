@@ -48,14 +48,19 @@ def create_consultation(session: Session, application: Application, scope: str, 
         literal(due, Date).label("due"),
     )
     columns = ["application_id", "round", "status", "due"]
+    # preserve_rowcount: psycopg's count of an INSERT is gone once SQLAlchemy closes the cursor.
     requests = session.execute(
-        insert(ConsultationRequest).from_select(
+        insert(ConsultationRequest)
+        .from_select(
             [*columns, "village_id", "township_id"], select(*constants, Unit.id, Unit.township_id).where(in_scope)
         )
+        .execution_options(preserve_rowcount=True)
     ).rowcount
     villages = select(*constants, Unit.township_id, func.count()).where(in_scope).group_by(Unit.township_id)
     townships = session.execute(
-        insert(TownshipFeedback).from_select([*columns, "township_id", "in_scope"], villages)
+        insert(TownshipFeedback)
+        .from_select([*columns, "township_id", "in_scope"], villages)
+        .execution_options(preserve_rowcount=True)
     ).rowcount
     return requests, townships
 

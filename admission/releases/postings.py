@@ -17,7 +17,7 @@ from admission.core import audit
 from admission.core.audit import AuditEvent
 from admission.core.clock import add_working_days, local_today
 from admission.errors import Invalid, NotFound
-from admission.notifications.operations import notify, notify_units
+from admission.notifications.operations import notify_units
 from admission.releases import access
 from admission.releases.enums import Channel
 from admission.releases.models import Posting
@@ -124,13 +124,13 @@ def posting_progress(session: Session, account: Account | None, version: int) ->
     }
 
 
-def unposted_units(session: Session, release: Release, township_id: int | None = None) -> list[int]:
-    query = _villages().where(
-        ~select(Posting.id).where(Posting.release_id == release.id, Posting.unit_id == Unit.id).exists()
+def _unposted(release: Release):
+    """Active villages and communities that have not recorded posting the release (a condition on ``Unit``)."""
+    return and_(
+        Unit.active.is_(True),
+        Unit.id.in_(select(UnitRole.unit_id).where(UnitRole.role == "village")),
+        ~select(Posting.id).where(Posting.release_id == release.id, Posting.unit_id == Unit.id).exists(),
     )
-    if township_id is not None:
-        query = query.where(Unit.township_id == township_id)
-    return [row[0] for row in session.execute(query)]
 
 
 def unposted_of_township(session: Session, release: Release, township_id: int) -> list[tuple[str, str]]:
@@ -182,8 +182,7 @@ def remind_unposted(session: Session, now: dt.datetime) -> int:
         return 0
     if add_working_days(_today(release.published_at), REMIND_AFTER_WORKING_DAYS) > _today(now):
         return 0
-    units = unposted_units(session, release)
-    return notify(
-        session, units, kind="posting_reminder", key=f"posting_reminder:{release.version}",
+    return notify_units(
+        session, _unposted(release), kind="posting_reminder", key=f"posting_reminder:{release.version}",
         title=f"提醒：请在村务公开栏、微信群等公开清单第 {release.version} 版，并登记公开情况",
     )  # fmt: skip
