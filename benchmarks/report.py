@@ -350,6 +350,8 @@ def publication_section(runs: dict) -> list[str]:
     row("… publish + commit s", lambda r: _fmt(r["publication"]["publish_s"], 3))
     row("… of which commit s", lambda r: _fmt(r["publication"]["publish_commit_s"], 3))
     row("… raw executemany INSERT + commit s", lambda r: _fmt(r["publication"]["raw_executemany_s"], 3))
+    row("… CPU s in this process, publish / raw (SQLite: the database's work too)",
+        lambda r: f"{_fmt(r['publication']['publish_cpu_s'], 3)} / {_fmt(r['publication']['raw_cpu_s'], 3)}")  # fmt: skip
     row("… publish ÷ raw",
         lambda r: f"{r['publication']['ratio']:.2f}" + ((' ✓' if r['publication']['ratio'] <= 2 else ' ✗')
                                                         if _fanout_applies(r) else ''),
