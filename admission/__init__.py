@@ -39,12 +39,13 @@ def create_app(config: dict | None = None) -> Flask:
     stored_text.install()
 
     from admission.accounts import auth
-    from admission.core import db, formatting, i18n
+    from admission.core import db, formatting, i18n, layout
 
     db.init_app(app)
     auth.init_app(app)
     i18n.init_app(app)
     formatting.init_app(app)
+    layout.init_app(app)
 
     from flask_wtf.csrf import CSRFProtect
     from werkzeug.routing import IntegerConverter

@@ -467,20 +467,45 @@ def build(app, scale_name: str, log=print) -> Built:
                     perform(code, application, "review", opinion="agree", comment="同意")
         perform("bb", p4, "open_consultation")
         for code in village_codes[:20]:
-            perform(code, p4, "reply", opinion="agree_with_conditions", comment="需配发保洁工具")
+            perform(
+                code,
+                p4,
+                "reply",
+                opinion="agree_with_conditions",
+                comment="需配发保洁工具",
+                capacity="able",
+                decided_by="two_committees",
+            )
         perform(township_codes[0], p4, "township_feedback", summary="所辖村原则同意，请落实经费")
         one_off = _body("一事一批事项（operations）") | {
             "kind": "one_off",
+            "valid_from": today,
             "valid_until": today + dt.timedelta(days=180),
+            "scope": {"all": True},
+            "tasks": "协助核对辖区内公共厕所点位并提供向导",
+            "conditions": "县农业农村局派技术人员随队，提供定位设备",
         }
         one_off["proposed"]["clauses"][0]["role"] = "assist"
         p5 = ops.create_application(session, accounts["d02"], one_off, now=now)
         perform("d02", p5, "submit")
-        perform("bb", p5, "start_preliminary_review", reviewers=["zzb", "d03", "d04"])
+        perform(
+            "bb",
+            p5,
+            "start_preliminary_review",
+            reviewers=["zzb", "d03", "d04"],
+            exclusion_reason="其余成员单位职责与本事项无关",
+        )
         for code in ("zzb", "d03", "d04"):
             perform(code, p5, "review", opinion="agree")
         perform("bb", p5, "forward", comment="同意报审")
-        perform("xwxzf", p5, "decide", decision="approve", document_number=f"临发〔{today.year}〕1号")
+        perform(
+            "xwxzf",
+            p5,
+            "decide",
+            decision="approve",
+            document_number=f"临发〔{today.year}〕1号",
+            county_meeting=f"县委常委会{today.year}年第12次会议",
+        )
         findings = p2.findings or []
         # The rest of the focus consultation's replies (70% in all): one bulk UPDATE, with the audit
         # event and the township counts each reply through perform() would have written.

@@ -20,6 +20,7 @@ from babel.messages.pofile import read_po
 from babel.support import NullTranslations
 from markupsafe import escape
 
+from admission.core.caching import LRUCache
 from tests.support import factories
 from tests.support.api import DEMO_PASSWORD, Api
 
@@ -146,6 +147,8 @@ def _pages(client, paths, monkeypatch) -> list[tuple[str, str, str]]:
         assert response.status_code == 200, (path, response.status_code)
         with monkeypatch.context() as m:
             m.setattr(flask_babel.Domain, "get_translations", lambda self: _Blank())
+            # The header and footer are kept per language: the blanked page renders its own.
+            m.setitem(client.application.extensions, "admission.layout_cache", LRUCache(16))
             blank = client.get(path)
         rendered.append((path, response.get_data(as_text=True), blank.get_data(as_text=True)))
     return rendered

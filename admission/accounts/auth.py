@@ -6,7 +6,8 @@ from flask import Flask, g, request
 from flask import session as flask_session
 from flask_login import LoginManager, current_user
 
-from admission.accounts.models import WITH_ROLES, Account
+from admission.accounts import signed_in
+from admission.accounts.models import Account
 from admission.accounts.operations import account_for_token, limit_verifications
 from admission.core.db import get_session
 from admission.errors import Unauthorized
@@ -21,9 +22,10 @@ login_manager.session_protection = "strong"
 def _load_account(account_id: str) -> Account | None:
     if not account_id.isdigit():
         return None
-    account = get_session().get(Account, int(account_id), options=[WITH_ROLES])
-    if account is None or not account.is_active:
+    found = signed_in.load(get_session(), int(account_id))
+    if found is None or not found[0].is_active:
         return None
+    account, g.unread_notifications = found
     if flask_session.get("sv") != account.session_version:
         return None  # the session was ended by a logout
     return account

@@ -11,7 +11,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import select, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from admission.accounts.models import WITH_ROLES, Account, ApiToken, LoginThrottle, Unit
@@ -233,6 +233,7 @@ def tokens_of(session: Session, account: Account, *, now: dt.datetime | None = N
     return list(
         session.scalars(
             select(ApiToken)
+            .options(lazyload(ApiToken.account))  # the caller has the account already
             .where(ApiToken.account_id == account.id, ApiToken.revoked_at.is_(None))
             .where((ApiToken.expires_at.is_(None)) | (ApiToken.expires_at > now))
             .order_by(ApiToken.id.desc())

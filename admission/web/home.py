@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import abort, g, render_template
+from flask import abort, render_template
 from flask_login import current_user, login_required
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from admission.applications import access
 from admission.core import fragments
@@ -14,19 +14,6 @@ from admission.core.i18n import lazy_gettext as _l
 from admission.notifications.models import Notification
 from admission.web import blueprint, board, dashboards, paging
 from catalogue.db import utcnow
-
-
-@blueprint.app_context_processor
-def _unread_notifications():
-    if not current_user or not getattr(current_user, "is_authenticated", False):
-        return {}
-    # Once per request, however many templates (a page and its fragments) it renders.
-    if "unread_notifications" not in g:
-        g.unread_notifications = get_session().scalar(
-            select(func.count()).where(Notification.unit_id == current_user.unit_id, Notification.read_at.is_(None))
-        )
-    return {"unread_notifications": g.unread_notifications}
-
 
 # The start page's section headings; each section also has a page of its own.
 SECTION_TITLES = {
