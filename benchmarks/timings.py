@@ -283,10 +283,11 @@ def release(app, application_ids: list[int], repeats: int = 3) -> dict:
             session = get_session(write=True)
             bb = session.scalars(select(Account).where(Account.username == "bb")).one()
             with sql_log(get_engine()) as log:
+                today = local_today(dt.datetime.now(dt.UTC), app.config["ADMISSION_TIMEZONE"])
                 started = time.perf_counter()
                 draft = release_ops.assemble_release(
-                    session, bb, title=None, document_number="临编办发〔2026〕9号",
-                    effective_on=None, application_ids=application_ids,
+                    session, bb, title=None, document_number=f"临编办发〔{today.year}〕9号",
+                    effective_on=today, application_ids=application_ids,
                 )  # fmt: skip
                 session.flush()
                 middle = time.perf_counter()
