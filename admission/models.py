@@ -9,6 +9,7 @@ from admission.meetings.models import Meeting
 from admission.notifications.models import Notification
 from admission.releases.models import Posting
 from admission.reports.models import Report, ReportThrottle
+from admission.statistics.models import OverdueCount, StageVisit
 from catalogue.models import Duty, Release, ReleaseChange, ReleaseEntry
 
 __all__ = [
@@ -24,6 +25,7 @@ __all__ = [
     "LoginThrottle",
     "Meeting",
     "Notification",
+    "OverdueCount",
     "Posting",
     "ReferenceCounter",
     "Release",
@@ -31,6 +33,7 @@ __all__ = [
     "ReleaseEntry",
     "Report",
     "ReportThrottle",
+    "StageVisit",
     "Review",
     "TownshipFeedback",
     "Unit",
