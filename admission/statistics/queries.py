@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Float, Integer, and_, case, cast, func, select
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Unit
@@ -22,14 +23,23 @@ from catalogue.models import Release, ReleaseEntry
 FINAL = ("approved", "published", "rejected", "withdrawn")
 
 
+def _core(session: Session) -> Connection:
+    """The session's connection: the figures read plain rows, so the ORM's per-statement work is skipped."""
+    return session.connection()
+
+
 def releases(session: Session) -> list[dict]:
-    rows = session.execute(
-        select(Release.version, Release.effective_on, ReleaseEntry.category, func.count())
-        .join(ReleaseEntry, ReleaseEntry.release_id == Release.id)
-        .where(Release.published_at.is_not(None))
-        .group_by(Release.version, Release.effective_on, ReleaseEntry.category)
-        .order_by(Release.version, func.min(ReleaseEntry.number))
-    ).all()
+    rows = (
+        _core(session)
+        .execute(
+            select(Release.version, Release.effective_on, ReleaseEntry.category, func.count())
+            .join(ReleaseEntry, ReleaseEntry.release_id == Release.id)
+            .where(Release.published_at.is_not(None))
+            .group_by(Release.version, Release.effective_on, ReleaseEntry.category)
+            .order_by(Release.version, func.min(ReleaseEntry.number))
+        )
+        .all()
+    )
     out: dict[int, dict] = {}
     for version, effective_on, category, count in rows:
         item = out.setdefault(version, {"version": version, "effective_on": effective_on and effective_on.isoformat(),
@@ -49,9 +59,13 @@ def applications(session: Session) -> dict:
         .group_by(Application.applicant_id, Application.state)
         .subquery()
     )
-    groups = session.execute(
-        select(Unit.code, Unit.name, grouped.c.state, grouped.c.n).join(Unit, Unit.id == grouped.c.applicant_id)
-    ).all()
+    groups = (
+        _core(session)
+        .execute(
+            select(Unit.code, Unit.name, grouped.c.state, grouped.c.n).join(Unit, Unit.id == grouped.c.applicant_id)
+        )
+        .all()
+    )
     by_state: dict[str, int] = {}
     units: dict[str, dict] = {}
     for code, name, state, n in groups:
@@ -70,7 +84,7 @@ def applications(session: Session) -> dict:
 
 
 def _days_between(session: Session, later, earlier):
-    if session.get_bind().dialect.name == "postgresql":
+    if _core(session).dialect.name == "postgresql":
         return func.extract("epoch", later - earlier) / 86400.0
     return func.julianday(later) - func.julianday(earlier)
 
@@ -91,7 +105,7 @@ def stages(session: Session) -> dict:
         .subquery()
     )  # fmt: skip
     n = cast(ranked.c.n, Integer)
-    rows = session.execute(
+    rows = _core(session).execute(
         select(
             ranked.c.stage, func.max(ranked.c.n),
             func.max(case((ranked.c.rank == (n + 1) // 2, ranked.c.days))),
@@ -111,8 +125,8 @@ OVERDUE = (
 
 def overdue(session: Session) -> list[dict]:
     """Overdue opinions and replies by unit, from the counts kept per unit."""
-    # Core rows, sorted here: up to one per village (20,000), so the ORM's per-row work is skipped.
-    rows = session.connection().execute(OVERDUE).all()
+    # Up to one row per village (20,000): sorted here, by code as before.
+    rows = _core(session).execute(OVERDUE).all()
     rows.sort(key=lambda r: (-(r[2] + r[3]), r[0]))
     return [{"unit": code, "name": name, "reviews": r, "replies": p} for code, name, r, p in rows]
 
@@ -121,16 +135,18 @@ def consultations(session: Session) -> dict:
     """Replies, disagreements and replies unable to take the duty on (承接能力: 无法承接), summed over
     the townships' feedback rows, which count their villages' requests."""
     feedback = TownshipFeedback
-    replies, disagreed, unable = session.execute(
-        select(func.sum(feedback.replied), func.sum(feedback.disagree), func.sum(feedback.unable))
-    ).one()
+    replies, disagreed, unable = (
+        _core(session)
+        .execute(select(func.sum(feedback.replied), func.sum(feedback.disagree), func.sum(feedback.unable)))
+        .one()
+    )
     return {"replies": int(replies or 0), "disagreed": int(disagreed or 0), "unable": int(unable or 0)}
 
 
 def one_offs(session: Session, today: dt.date) -> dict:
     in_force = and_(Application.expired_at.is_(None), Application.valid_until >= today)
     amount = Application.guarantees["funding"]["amount"].as_float()
-    approved, current, funding = session.execute(
+    approved, current, funding = _core(session).execute(
         select(func.count(), func.sum(case((in_force, 1), else_=0)), func.sum(case((in_force, amount), else_=0)))
         .where(Application.kind == "one_off", Application.state == "approved")
     ).one()  # fmt: skip
@@ -145,7 +161,7 @@ def reports(session: Session) -> dict:
         .group_by(Report.demanded_by_id, Report.demanded_by_name, Report.state, Report.outcome)
         .subquery()
     )
-    groups = session.execute(
+    groups = _core(session).execute(
         select(Unit.code, func.coalesce(Unit.name, grouped.c.demanded_by_name), grouped.c.state, grouped.c.outcome,
                grouped.c.n)
         .select_from(grouped)
