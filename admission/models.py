@@ -9,7 +9,7 @@ from admission.meetings.models import Meeting
 from admission.notifications.models import Notification
 from admission.releases.models import Posting
 from admission.reports.models import Report, ReportThrottle
-from admission.statistics.models import OverdueCount, StageVisit
+from admission.statistics.models import OverdueCount, ReportCount, StageVisit
 from catalogue.models import Duty, Release, ReleaseChange, ReleaseEntry
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "ReleaseChange",
     "ReleaseEntry",
     "Report",
+    "ReportCount",
     "ReportThrottle",
     "StageVisit",
     "Review",

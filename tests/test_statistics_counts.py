@@ -1,7 +1,8 @@
 """The counts the statistics keep (overdue rows per unit, stage visits, the townships' reply counts)
 equal a recount from the rows after every step of a sequence that moves them up and down: replies
 and a changed reply, rows marked overdue by the sweep, an extension that reopens them, late answers,
-a review round marked overdue at the end of its stage, transitions in and out of stages."""
+a review round marked overdue at the end of its stage, transitions in and out of stages, reports
+sent, accepted and concluded."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from admission.accounts.models import Unit
 from admission.applications.models import ConsultationRequest, Review
 from admission.core.db import get_session
+from admission.reports.models import Report
 from admission.statistics import counts, queries
 from tests.support import factories
 from tests.support.procedure import DECIDED, at, clock, in_consultation, in_review, run
@@ -27,6 +29,7 @@ def _kept(session) -> dict:
         "overdue": queries.overdue(session),
         "consultations": queries.consultations(session),
         "stages": queries.stages(session),
+        "reports": queries.reports(session),
     }
 
 
@@ -39,7 +42,13 @@ def _from_rows(session) -> dict:
             by_unit.setdefault(unit_id, Counter())[key] += status == "overdue"
     requests = session.execute(select(ConsultationRequest.status, ConsultationRequest.opinion,
                                       ConsultationRequest.capacity)).all()  # fmt: skip
+    reports = session.execute(select(Report.demanded_by_id, Report.state, Report.outcome)).all()
     return {
+        "reports": (
+            len(reports),
+            sum(r.state == "concluded" for r in reports),
+            Counter(r.demanded_by_id for r in reports),
+        ),  # fmt: skip
         "overdue": {u: (c["reviews"], c["replies"]) for u, c in by_unit.items() if c["reviews"] or c["replies"]},
         "consultations": {
             "replies": sum(r.status == "answered" for r in requests),
@@ -62,6 +71,9 @@ def _check(app) -> dict:
         session.rollback()
     assert {ids[u["unit"]]: (u["reviews"], u["replies"]) for u in kept["overdue"]} == rows["overdue"]
     assert kept["consultations"] == rows["consultations"]
+    received, concluded, by_department = rows["reports"]
+    assert (kept["reports"]["received"], kept["reports"]["concluded"]) == (received, concluded)
+    assert {ids.get(d["unit"]): d["reports"] for d in kept["reports"]["by_department"]} == by_department
     return kept
 
 
@@ -104,3 +116,16 @@ def test_the_kept_counts_equal_a_recount_after_every_step(api):
     kept = _check(app)
     assert sum(u["replies"] for u in kept["overdue"]) == 7 and sum(u["reviews"] for u in kept["overdue"]) == 1
     assert kept["stages"]["consultation"]["count"] == 1 and kept["stages"]["preliminary_review"]["count"] == 2
+
+    with clock(at(DAY0 + dt.timedelta(days=13))):
+        ids = [api.post("/api/v1/reports", who, json={"demanded_by": dep, "demanded_by_name": name, "demand": "填表",
+                                                      "channel": "phone"}).get_json()["id"]
+               for who, dep, name in ((None, "nyncj", None), ("sgz-dyz", "nyncj", None), ("sgz", None, "市某局"))]  # fmt: skip
+        assert _check(app)["reports"]["received"] == 3
+        for rid in ids[:2]:
+            api.post(f"/api/v1/reports/{rid}/actions/accept", "jwjw", json={})
+        api.post(f"/api/v1/reports/{ids[0]}/actions/conclude", "jwjw", json={"outcome": "stopped", "text": "已叫停"})
+    reports = _check(app)["reports"]
+    assert (reports["received"], reports["concluded"], reports["by_outcome"]["stopped"]) == (3, 1, 1)
+    assert [(d["unit"], d["reports"], d["stopped"]) for d in reports["by_department"]] == [("nyncj", 2, 1),
+                                                                                           (None, 1, 0)]  # fmt: skip

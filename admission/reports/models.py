@@ -18,16 +18,12 @@ from catalogue.db import Base
 
 class Report(Base):
     __tablename__ = "reports"
-    __table_args__ = (
-        Index("ix_reports_state", "state"),
-        # The statistics count reports by department, state and outcome from this index alone.
-        Index("ix_reports_figures", "demanded_by_id", "demanded_by_name", "state", "outcome"),
-    )
+    __table_args__ = (Index("ix_reports_state", "state"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
     state: Mapped[str] = mapped_column(String(24), default="received")
-    demanded_by_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))  # see ix_reports_figures
+    demanded_by_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     demanded_by_name: Mapped[str | None] = mapped_column(String(200))
     demand: Mapped[str] = mapped_column(Text)
     demanded_on: Mapped[dt.date | None] = mapped_column(Date)

@@ -7,6 +7,7 @@
   left and opens one for the stage entered.
 - Replies, disagreements and "unable to take on" replies: on each township's feedback row
   (``stages.adjust_counts``), summed over a few thousand rows.
+- Reports per demanding unit, state and outcome (``ReportCount``): each report sent or moved on.
 
 Audit events are appended one transaction at a time (``audit.record`` holds the chain's lock), so
 these additions never race. ``recount`` rebuilds every count from the rows (after a bulk load, and
@@ -26,7 +27,8 @@ from sqlalchemy.orm import Session, aliased
 
 from admission.applications.models import ConsultationRequest, Review, TownshipFeedback
 from admission.core.audit import AuditEvent
-from admission.statistics.models import OverdueCount, StageVisit
+from admission.reports.models import Report
+from admission.statistics.models import OverdueCount, ReportCount, StageVisit
 
 STAGES = ("submitted", "preliminary_review", "consultation", "re_review", "county_review")
 OVERDUE_COLUMNS = {Review: "reviews", ConsultationRequest: "replies"}
@@ -60,6 +62,27 @@ def stage_moved(session: Session, application_id: int, source: str | None, targe
         )
     if target in STAGES:
         session.execute(insert(StageVisit).values(application_id=application_id, stage=target, entered_at=now))
+
+
+def report_moved(session: Session, report: Report, before: tuple[str, str | None] | None) -> None:
+    """``report`` left (state, outcome) ``before`` (None: it is new) for its current state and outcome."""
+    if before is not None:
+        _add_report(session, report, *before, -1)
+    _add_report(session, report, report.state, report.outcome, 1)
+
+
+def _add_report(session: Session, report: Report, state: str, outcome: str | None, sign: int) -> None:
+    key = {"demanded_by_id": report.demanded_by_id, "demanded_by_name": report.demanded_by_name, "state": state,
+           "outcome": outcome}  # fmt: skip
+    row = select(func.min(ReportCount.id)).where(
+        *(getattr(ReportCount, k).is_(None) if v is None else getattr(ReportCount, k) == v for k, v in key.items())
+    )
+    changed = session.execute(
+        update(ReportCount).where(ReportCount.id == row.scalar_subquery())
+        .values(reports=ReportCount.reports + sign).execution_options(synchronize_session=False)
+    ).rowcount  # fmt: skip
+    if not changed:
+        session.execute(insert(ReportCount).values(**key, reports=sign))
 
 
 # ----------------------------------------------------------------------------- from the rows
@@ -108,6 +131,14 @@ def recount(session: Session) -> None:
             unable=counted(request.capacity == "unable"),
         ).execution_options(synchronize_session=False)
     )  # fmt: skip
+    session.execute(delete(ReportCount))
+    key = (Report.demanded_by_id, Report.demanded_by_name, Report.state, Report.outcome)
+    session.execute(
+        insert(ReportCount).from_select(
+            ["demanded_by_id", "demanded_by_name", "state", "outcome", "reports"],
+            select(*key, func.count()).group_by(*key),
+        )
+    )
     session.execute(delete(StageVisit))
     session.execute(
         insert(StageVisit).from_select(["application_id", "stage", "entered_at", "left_at"], visits_from_trail())

@@ -44,3 +44,19 @@ class StageVisit(Base):
     stage: Mapped[str] = mapped_column(String(24))
     entered_at: Mapped[dt.datetime] = mapped_column(UTCDateTime)
     left_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class ReportCount(Base):
+    """Reports per demanding unit (or name, for a body outside the county), state and outcome.
+
+    No unique key (the key holds nulls): a change finds its row or adds one, under the audit chain's
+    lock, and the figures sum whatever rows share a key."""
+
+    __tablename__ = "report_counts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    demanded_by_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"))
+    demanded_by_name: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(24))
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    reports: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -15,9 +15,8 @@ from sqlalchemy.orm import Session
 from admission.accounts.models import Unit
 from admission.applications.models import Application, TownshipFeedback
 from admission.reports.enums import Outcome
-from admission.reports.models import Report
 from admission.statistics.counts import STAGES
-from admission.statistics.models import OverdueCount, StageVisit
+from admission.statistics.models import OverdueCount, ReportCount, StageVisit
 from catalogue.models import Release, ReleaseEntry
 
 FINAL = ("approved", "published", "rejected", "withdrawn")
@@ -154,19 +153,17 @@ def one_offs(session: Session, today: dt.date) -> dict:
 
 
 def reports(session: Session) -> dict:
-    """One pass over the reports by department, state and outcome (ix_reports_figures holds them
-    all); the few hundred groups are summed here."""
-    grouped = (
-        select(Report.demanded_by_id, Report.demanded_by_name, Report.state, Report.outcome, func.count().label("n"))
-        .group_by(Report.demanded_by_id, Report.demanded_by_name, Report.state, Report.outcome)
-        .subquery()
+    """From the counts kept per department, state and outcome (a few hundred rows)."""
+    kept = ReportCount
+    groups = (
+        _core(session)
+        .execute(
+            select(Unit.code, func.coalesce(Unit.name, kept.demanded_by_name), kept.state, kept.outcome, kept.reports)
+            .outerjoin(Unit, Unit.id == kept.demanded_by_id)
+            .where(kept.reports != 0)
+        )
+        .all()
     )
-    groups = _core(session).execute(
-        select(Unit.code, func.coalesce(Unit.name, grouped.c.demanded_by_name), grouped.c.state, grouped.c.outcome,
-               grouped.c.n)
-        .select_from(grouped)
-        .outerjoin(Unit, Unit.id == grouped.c.demanded_by_id)
-    ).all()  # fmt: skip
     by_outcome = {o: 0 for o in Outcome.values()}
     departments: dict[tuple, dict] = {}
     for code, name, _state, outcome, n in groups:
@@ -176,11 +173,13 @@ def reports(session: Session) -> dict:
         department["reports"] += n
         department["stopped"] += n if outcome == "stopped" else 0
     return {
-        "received": sum(g.n for g in groups),
-        "concluded": sum(g.n for g in groups if g.state == "concluded"),
+        "received": sum(g.reports for g in groups),
+        "concluded": sum(g.reports for g in groups if g.state == "concluded"),
         "by_outcome": by_outcome,
         # The most reported first, then by name (in code point order, the same on every database).
-        "by_department": sorted(departments.values(), key=lambda d: (-d["reports"], d["name"])),
+        "by_department": sorted(
+            (d for d in departments.values() if d["reports"]), key=lambda d: (-d["reports"], d["name"])
+        ),
     }
 
 
