@@ -9,6 +9,7 @@ from admission.meetings.models import Meeting
 from admission.notifications.models import Notification
 from admission.releases.models import Posting
 from admission.reports.models import Report, ReportThrottle
+from admission.statistics.models import OverdueCount, ReportCount, StageVisit
 from catalogue.models import Duty, Release, ReleaseChange, ReleaseEntry
 
 __all__ = [
@@ -24,13 +25,16 @@ __all__ = [
     "LoginThrottle",
     "Meeting",
     "Notification",
+    "OverdueCount",
     "Posting",
     "ReferenceCounter",
     "Release",
     "ReleaseChange",
     "ReleaseEntry",
     "Report",
+    "ReportCount",
     "ReportThrottle",
+    "StageVisit",
     "Review",
     "TownshipFeedback",
     "Unit",

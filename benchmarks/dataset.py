@@ -20,7 +20,14 @@ How the rows are made (the results say so too):
 - every other application, review, consultation request and township feedback is a bulk INSERT
   of the same rows the operations write (each township's feedback row with its reply counts).
   Bulk rows carry no audit events and no notifications, except the focus consultation's replies:
-  each has its chained reply event, so that application's history is as long as in real use.
+  each has its chained reply event, so that application's history is as long as in real use;
+- reports of demands outside the list (600 / 20,000, one per village): bulk INSERT in every state
+  and outcome, each with the chained audit events its steps write (submit, accept, ask_department,
+  department_response, conclude); a third sent by a village under its name, the rest anonymous;
+- a confirmation round for this year: ``confirmations.operations.open_round``, then two thirds of
+  its rows confirmed through ``confirm`` (a few flagged);
+- the counts the statistics read (``statistics.counts``): kept by the operations above, then
+  recounted once from the rows (``counts.recount``), since bulk rows bypass them.
 """
 
 from __future__ import annotations
@@ -45,12 +52,17 @@ from admission.applications.models import (
     Review,
     TownshipFeedback,
 )
+from admission.confirmations import operations as confirmation_ops
+from admission.confirmations.models import Confirmation
 from admission.core import audit
 from admission.core.audit import AuditEvent
 from admission.core.clock import add_working_days, local_today
 from admission.core.db import get_engine, get_session
 from admission.releases import operations as release_ops
+from admission.reports.models import Report
+from admission.reports.operations import RECEIPT_ALPHABET, receipt_hash
 from admission.runtime import migrate
+from admission.statistics import counts as kept_counts
 from catalogue.records import normalise_duty
 from catalogue.releases import current_release, release_records
 
@@ -101,6 +113,7 @@ class Scale:
     villages: int  # villages and communities
     states: dict  # target number of applications per state, perform-made and release 2 included
     open_consultations: int
+    reports: int  # of demands made outside the list: one per village and community
 
 
 SCALES = {
@@ -108,13 +121,13 @@ SCALES = {
         "county", 14, 600,
         {"draft": 14, "submitted": 14, "preliminary_review": 16, "consultation": 20, "re_review": 16,
          "county_review": 16, "approved": 16, "published": 40, "returned": 16, "withdrawn": 16, "rejected": 16},
-        20,
+        20, 600,
     ),
     "province": Scale(
         "province", 300, 20_000,
         {"draft": 216, "submitted": 216, "preliminary_review": 216, "consultation": 20, "re_review": 216,
          "county_review": 215, "approved": 215, "published": 40, "returned": 215, "withdrawn": 215, "rejected": 216},
-        20,
+        20, 20_000,
     ),
 }  # fmt: skip
 RELEASE2_DUTIES = 40
@@ -353,16 +366,22 @@ class AppWriter:
                 "township_id": township_id, "status": status,
                 "opinion": _opinion(i) if answered else None,
                 "comment": None, "due": due, "answered_at": created + dt.timedelta(days=30) if answered else None,
+                "capacity": CAPACITY[_opinion(i)] if answered else None,
+                "decided_by": "two_committees" if answered else None,
+                "decided_on": (created + dt.timedelta(days=29)).date() if answered else None,
             })  # fmt: skip
             self.next_request += 1
         # Each township's feedback row counts its villages' requests, as stages.adjust_counts keeps them.
         counted: dict[int, dict[str, int]] = {}
         for request in self.requests[len(self.requests) - len(scope) :]:
-            c = counted.setdefault(request["township_id"], {"in_scope": 0, "replied": 0, "overdue": 0, "disagree": 0})
+            c = counted.setdefault(
+                request["township_id"], {"in_scope": 0, "replied": 0, "overdue": 0, "disagree": 0, "unable": 0}
+            )
             c["in_scope"] += 1
             c["replied"] += request["status"] == "answered"
             c["overdue"] += request["status"] == "overdue"
             c["disagree"] += request["opinion"] == "disagree"
+            c["unable"] += request["capacity"] == "unable"
         for j, township_id in enumerate(sorted(counted)):
             answered = mode == "closed" or replies < 0.6 or j % 3 == 0
             self.feedback.append({
@@ -467,45 +486,27 @@ def build(app, scale_name: str, log=print) -> Built:
                     perform(code, application, "review", opinion="agree", comment="同意")
         perform("bb", p4, "open_consultation")
         for code in village_codes[:20]:
-            perform(
-                code,
-                p4,
-                "reply",
-                opinion="agree_with_conditions",
-                comment="需配发保洁工具",
-                capacity="able",
-                decided_by="two_committees",
-            )
+            perform(code, p4, "reply", opinion="agree_with_conditions", comment="需配发保洁工具",
+                    capacity="with_support", decided_by="two_committees")  # fmt: skip
         perform(township_codes[0], p4, "township_feedback", summary="所辖村原则同意，请落实经费")
         one_off = _body("一事一批事项（operations）") | {
             "kind": "one_off",
             "valid_from": today,
             "valid_until": today + dt.timedelta(days=180),
             "scope": {"all": True},
-            "tasks": "协助核对辖区内公共厕所点位并提供向导",
-            "conditions": "县农业农村局派技术人员随队，提供定位设备",
+            "tasks": "协助核对村（社区）内公共厕所点位",
+            "conditions": "县农业农村局派员随同，提供核对清单",
         }
         one_off["proposed"]["clauses"][0]["role"] = "assist"
         p5 = ops.create_application(session, accounts["d02"], one_off, now=now)
         perform("d02", p5, "submit")
-        perform(
-            "bb",
-            p5,
-            "start_preliminary_review",
-            reviewers=["zzb", "d03", "d04"],
-            exclusion_reason="其余成员单位职责与本事项无关",
-        )
+        perform("bb", p5, "start_preliminary_review", reviewers=["zzb", "d03", "d04"],
+                exclusion_reason="一事一批，请主要相关单位审核")  # fmt: skip
         for code in ("zzb", "d03", "d04"):
             perform(code, p5, "review", opinion="agree")
         perform("bb", p5, "forward", comment="同意报审")
-        perform(
-            "xwxzf",
-            p5,
-            "decide",
-            decision="approve",
-            document_number=f"临发〔{today.year}〕1号",
-            county_meeting=f"县委常委会{today.year}年第12次会议",
-        )
+        perform("xwxzf", p5, "decide", decision="approve", document_number=f"临发〔{today.year}〕1号",
+                county_meeting=f"县委常委会{today.year}年第12次会议")  # fmt: skip
         findings = p2.findings or []
         # The rest of the focus consultation's replies (70% in all): one bulk UPDATE, with the audit
         # event and the township counts each reply through perform() would have written.
@@ -513,13 +514,15 @@ def build(app, scale_name: str, log=print) -> Built:
             update(ConsultationRequest)
             .where(ConsultationRequest.application_id == p4.id, ConsultationRequest.status == "pending",
                    (ConsultationRequest.id * 7919) % 1000 < 700)
-            .values(status="answered", answered_at=now,
-                    opinion=case((ConsultationRequest.id % 20 < 16, "agree"), else_="agree_with_conditions"))
-            .returning(ConsultationRequest.village_id, ConsultationRequest.township_id, ConsultationRequest.opinion)
+            .values(status="answered", answered_at=now, decided_by="two_committees", decided_on=today,
+                    opinion=case((ConsultationRequest.id % 20 < 16, "agree"), else_="agree_with_conditions"),
+                    capacity=case((ConsultationRequest.id % 20 < 16, "able"), else_="with_support"))
+            .returning(ConsultationRequest.village_id, ConsultationRequest.township_id, ConsultationRequest.opinion,
+                       ConsultationRequest.capacity)
             .execution_options(synchronize_session=False)
         ).all()  # fmt: skip
         _audit_replies(session, p4.id, answered, {uid: code for code, uid in units["unit_ids"].items()}, now)
-        stages.adjust_counts(session, p4, stages.count_changes([t for _v, t, _o in answered], "replied"))
+        stages.adjust_counts(session, p4, stages.count_changes([t for _v, t, *_r in answered], "replied"))
         session.commit()
         built.phases["operations_s"] = round(time.perf_counter() - started, 2)
         performed = {"draft": 1, "submitted": 1, "preliminary_review": 1, "consultation": 1, "approved": 1}
@@ -568,10 +571,23 @@ def build(app, scale_name: str, log=print) -> Built:
         built.ids["release_candidates"] = release_candidates
 
         started = time.perf_counter()
+        built.ids |= build_reports(session, scale, units, now, today)
+        built.ids["confirmation_year"] = build_confirmations(session, accounts["bb"], now, today)
+        session.commit()
+        built.phases["reports_and_confirmations_s"] = round(time.perf_counter() - started, 2)
+
+        started = time.perf_counter()
+        kept_counts.recount(session)
+        session.commit()
+        built.phases["statistics_counts_s"] = round(time.perf_counter() - started, 2)
+
+        started = time.perf_counter()
         if session.get_bind().dialect.name == "postgresql":
             session.commit()
             with get_engine().connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-                conn.execute(text("ANALYZE"))
+                # As autovacuum would have by then: fresh statistics, and the visibility map that
+                # lets counts be read from an index alone (the statistics' applications by state).
+                conn.execute(text("VACUUM ANALYZE"))
         built.phases["analyze_s"] = round(time.perf_counter() - started, 2)
 
         focus_village = session.scalar(
@@ -593,23 +609,150 @@ def build(app, scale_name: str, log=print) -> Built:
 def _audit_replies(session, application_id: int, replies, codes: dict[int, str], now: dt.datetime) -> None:
     """Reply events for bulk-written replies, chained to the trail as ``audit.record`` would chain
     them, so that the application's history is as long as in use and ``audit verify`` passes."""
+    occurred = now.replace(microsecond=0)
+    _chain(session, [
+        {"occurred_at": occurred, "actor": codes[village_id], "actor_unit": codes[village_id],
+         "entity": "application", "entity_id": str(application_id), "action": "reply", "from_state": "consultation",
+         "to_state": "consultation", "comment": None,
+         "changes": {"opinion": {"from": None, "to": opinion}, "capacity": capacity, "decided_by": "two_committees",
+                     "decided_on": now.date().isoformat()},
+         "application_id": application_id}
+        for village_id, _township_id, opinion, capacity in replies
+    ])  # fmt: skip
+
+
+def _chain(session, events: list[dict]) -> None:
+    """Bulk audit events (every column but id and the hashes), chained as ``audit.record`` chains them."""
     last = session.execute(select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).one()
     event_id, prev_hash = last.id, last.hash
-    occurred = now.replace(microsecond=0)
     rows = []
-    for village_id, _township_id, opinion in replies:
+    for event in events:
         event_id += 1
-        code = codes[village_id]
-        row = {
-            "id": event_id, "occurred_at": occurred, "actor": code, "actor_unit": code, "entity": "application",
-            "entity_id": str(application_id), "action": "reply", "from_state": "consultation",
-            "to_state": "consultation", "changes": {"opinion": {"from": None, "to": opinion}}, "comment": None,
-            "application_id": application_id, "prev_hash": prev_hash,
-        }  # fmt: skip
-        payload = {k: v for k, v in row.items() if k != "prev_hash"} | {"occurred_at": occurred.isoformat()}
+        row = {"id": event_id, **event, "prev_hash": prev_hash}
+        payload = {k: v for k, v in row.items() if k != "prev_hash"} | {"occurred_at": event["occurred_at"].isoformat()}
         row["hash"] = prev_hash = audit.chain_hash(prev_hash, payload)
         rows.append(row)
     _bulk(session, AuditEvent, rows)
+
+
+# ------------------------------------------------------------------------------ oversight
+
+# (state, outcome) in turn: every state, and every outcome of a concluded report.
+REPORT_STATES = (
+    ("received", None), ("accepted", None), ("awaiting_department", None), ("concluded", "stopped"),
+    ("concluded", "unfounded"), ("accepted", None), ("concluded", "stopped"), ("received", None),
+    ("concluded", "on_list"), ("concluded", "unfounded"),
+)  # fmt: skip
+STEPS = {"received": ("submit",), "accepted": ("submit", "accept"),
+         "awaiting_department": ("submit", "accept", "ask_department"),
+         "concluded": ("submit", "accept", "ask_department", "department_response", "conclude")}  # fmt: skip
+
+
+def bench_receipt(i: int) -> str:
+    """The receipt of the dataset's report ``i`` (a fixed code, so a benchmark can follow one up)."""
+    digits = []
+    for _ in range(16):
+        i, r = divmod(i, len(RECEIPT_ALPHABET))
+        digits.append(RECEIPT_ALPHABET[r])
+    code = "".join(reversed(digits))
+    return "-".join(code[k : k + 4] for k in range(0, 16, 4))
+
+
+def build_reports(session, scale: Scale, units: dict, now: dt.datetime, today: dt.date) -> dict:
+    """``scale.reports`` reports as ``reports.operations`` leaves them after each step, with their events."""
+    ids = units["unit_ids"]
+    departments = [ids[c] for c in ids if c[:1] == "d"] + [ids[c] for c in units["townships"][:20]]
+    codes = {uid: code for code, uid in ids.items()}
+    duty = listed_duties(session)[0]["code"]
+    first = _Ids(session).next(Report)
+    due_after: dict[tuple[dt.date, int], dt.date] = {}
+
+    def due(day: dt.date, days: int) -> dt.date:
+        if (day, days) not in due_after:
+            due_after[(day, days)] = add_working_days(day, days)
+        return due_after[(day, days)]
+
+    rows, events = [], []
+    for i in range(scale.reports):
+        state, outcome = REPORT_STATES[i % len(REPORT_STATES)]
+        received = today - dt.timedelta(days=1 + i % 90)
+        village_id = units["villages"][i % len(units["villages"])][0]
+        named = i % 3 == 0
+        department = departments[i % len(departments)]
+        asked = state == "awaiting_department" or state == "concluded"
+        row = {
+            "id": first + i, "receipt_hash": receipt_hash(bench_receipt(i)), "state": state,
+            "demanded_by_id": department, "demanded_by_name": None, "demand": f"要求村（社区）每周报送台账表格（第{i}件）",
+            "demanded_on": received - dt.timedelta(days=2), "channel": ("phone", "chat_group", "notice")[i % 3],
+            "form": i % 2 == 0, "anonymous": not named, "reporter_id": village_id if named else None,
+            "received_on": received, "accept_due": due(received, 3),
+            "conclude_due": due(received, 15) if state != "received" else None,
+            "question": "请说明要求依据" if asked else None,
+            "department_due": received + dt.timedelta(days=10) if asked else None,
+            "department_response": "已停止要求报送" if state == "concluded" else None,
+            "outcome": outcome, "conclusion": "经核实，已办结" if outcome else None,
+            "duty_code": duty if outcome == "on_list" else None,
+            "application_id": None, "concluded_on": received + dt.timedelta(days=12) if outcome else None,
+            "escalated_due": None, "version": len(STEPS[state]),
+        }  # fmt: skip
+        rows.append(row)
+        occurred = dt.datetime.combine(received, dt.time(9), tzinfo=dt.UTC)
+        previous = None
+        for step in STEPS[state]:
+            target = {"submit": "received", "accept": "accepted", "ask_department": "awaiting_department",
+                      "department_response": "accepted", "conclude": "concluded"}[step]  # fmt: skip
+            oversight = step in ("accept", "ask_department", "conclude")
+            actor = (
+                "jwjw"
+                if oversight
+                else (
+                    "anonymous"
+                    if step == "submit" and not named
+                    else codes[village_id]
+                    if step == "submit"
+                    else codes[department]
+                )
+            )
+            events.append({
+                "occurred_at": occurred, "actor": actor, "actor_unit": None if actor == "anonymous" else actor,
+                "entity": "report", "entity_id": str(first + i), "action": step, "from_state": previous,
+                "to_state": target, "changes": None, "comment": None, "application_id": None,
+            })  # fmt: skip
+            previous = target
+            occurred += dt.timedelta(days=1)
+    _bulk(session, Report, rows)
+    _chain(session, events)
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT setval(pg_get_serial_sequence('reports', 'id'), (SELECT max(id) FROM reports))"))
+    named = next(r for r in rows if r["reporter_id"] is not None)
+    return {"report": named["id"], "report_village": codes[named["reporter_id"]], "report_receipt": bench_receipt(0),
+            "report_department": codes[named["demanded_by_id"]]}  # fmt: skip
+
+
+def build_confirmations(session, bb, now: dt.datetime, today: dt.date) -> int:
+    """This year's round, opened and two thirds confirmed through the operations (a few flagged)."""
+    year = today.year
+    round_ = confirmation_ops.open_round(session, bb, {"year": year, "due": today + dt.timedelta(days=20)}, now=now)
+    rows = session.execute(
+        select(Confirmation.duty_code, Account.username)
+        .join(Account, Account.unit_id == Confirmation.unit_id)
+        .where(Confirmation.round_id == round_.id)
+        .order_by(Confirmation.duty_code)
+    ).all()  # fmt: skip
+    accounts = {
+        a.username: a for a in session.scalars(select(Account).where(Account.username.in_({u for _c, u in rows})))
+    }
+    for i, (code, username) in enumerate(rows):
+        if i % 3 == 2:
+            continue
+        flagged = i % 20 == 0
+        body = {
+            "still_needed": not flagged,
+            "basis_in_force": True,
+            "comment": "职能已调整，建议取消" if flagged else None,
+        }
+        confirmation_ops.confirm(session, accounts[username], year, code, body, now=now)
+    return year
 
 
 def listed_duties(session) -> list[dict]:
@@ -626,6 +769,10 @@ def _normalised(proposed: dict) -> dict:
     record.pop("code", None)
     record.pop("number", None)
     return record
+
+
+# 承接能力 beside each opinion: a village that disagrees says it cannot take the duty on.
+CAPACITY = {"agree": "able", "agree_with_conditions": "with_support", "disagree": "unable"}
 
 
 def _opinion(i: int) -> str:
@@ -670,4 +817,7 @@ def counts(session) -> dict:
         "township_feedback": n(TownshipFeedback),
         "notifications": n(Notification),
         "audit_events": n(AuditEvent),
+        "reports": n(Report),
+        "confirmations": n(Confirmation),
+        "confirmations_confirmed": n(Confirmation, Confirmation.confirmed_at.is_not(None)),
     }

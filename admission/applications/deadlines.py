@@ -23,6 +23,7 @@ from admission.applications.models import Application, ConsultationRequest, Revi
 from admission.core import audit, clock
 from admission.core.clock import add_working_days, subtract_working_days
 from admission.notifications.operations import application_title, notify, units_with_role
+from admission.statistics import counts
 
 # Which rows are open in which state, and which column names the unit that owes the answer.
 STAGE_ROWS = (
@@ -119,6 +120,8 @@ def mark_overdue(session: Session, now: dt.datetime) -> str:
             .execution_options(synchronize_session=False)
         ).all()
         marked += len(rows)
+        if model is not TownshipFeedback:
+            counts.adjust_overdue(session, model, [unit_id for _id, unit_id, *_rest in rows])
         prefix = f"overdue:{model.__tablename__}:"
         for row_id, unit_id, app_id, due, township_id in rows:
             keys[app_id][unit_id] = f"{prefix}{row_id}:{due}"

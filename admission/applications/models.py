@@ -25,14 +25,18 @@ KIND_PREFIX = {"admission": "准入", "amendment": "调整", "withdrawal": "取�
 
 class Application(Base):
     __tablename__ = "applications"
-    __table_args__ = (Index("ix_applications_state_kind", "state", "kind"),)
+    __table_args__ = (
+        Index("ix_applications_state_kind", "state", "kind"),
+        # An applicant's applications; the statistics count them by applicant and state from it alone.
+        Index("ix_applications_figures", "applicant_id", "state", "submitted_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(40), unique=True)
     kind: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(24), default="draft")
     workflow_version: Mapped[str] = mapped_column(String(40), default=WORKFLOW_VERSION)
-    applicant_id: Mapped[int] = mapped_column(ForeignKey("units.id"), index=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("units.id"))  # see ix_applications_figures
     created_by: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"))
 
     duty_code: Mapped[str | None] = mapped_column(String(16), index=True)
@@ -186,6 +190,7 @@ class TownshipFeedback(Base):
     replied: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     overdue: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     disagree: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    unable: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # 承接能力: 无法承接
 
     township: Mapped[Unit] = relationship(lazy="joined", innerjoin=True)
 

@@ -4,7 +4,7 @@ township feedback, closing, extending a due date; and the guards that say when a
 from __future__ import annotations
 
 from flask import current_app
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, literal, or_, select, update
 from sqlalchemy.orm import Session
 
 from admission.accounts.models import Unit
@@ -17,6 +17,7 @@ from admission.core.clock import check_due, due_after, today
 from admission.errors import Conflict, Invalid
 from admission.notifications.operations import application_title, notify, notify_units, units_with_role
 from admission.releases.queries import listed_duty
+from admission.statistics import counts
 from catalogue.records import duty_applies_to
 
 
@@ -79,6 +80,8 @@ def review(session, account, application, body, now):
     before = {"opinion": row.opinion, "comment": row.comment, "status": row.status}
     row.opinion, row.comment, row.status, row.answered_at = body["opinion"], body.get("comment"), "answered", now
     session.flush()
+    if before["status"] == "overdue":
+        counts.adjust_overdue(session, Review, [row.unit_id], -1)
     move_as(session, account, application, "review", now, comment=body.get("comment"),
           changes={"opinion": {"from": before["opinion"], "to": row.opinion}, "round": application.round})  # fmt: skip
     if before["status"] != "answered" and not stages.pending_count(session, Review, application):
@@ -134,12 +137,14 @@ def reply(session, account, application, body, now):
                                           ConsultationRequest.village_id == account.unit_id).with_for_update()
     ).one()  # fmt: skip
     previous = row.opinion
-    before = stages.request_counts(row.status, row.opinion)
+    before = stages.request_counts(row.status, row.opinion, row.capacity)
     row.opinion, row.comment, row.status, row.answered_at = body["opinion"], body.get("comment"), "answered", now
     row.capacity, row.decided_by, row.decided_on = body["capacity"], body["decided_by"], decided_on
     session.flush()
-    after = stages.request_counts(row.status, row.opinion)
+    after = stages.request_counts(row.status, row.opinion, row.capacity)
     stages.adjust_counts(session, application, {row.township_id: {k: after[k] - before[k] for k in after}})
+    if before["overdue"]:
+        counts.adjust_overdue(session, ConsultationRequest, [row.village_id], -1)
     move_as(session, account, application, "reply", now, comment=body.get("comment"),
           changes={"opinion": {"from": previous, "to": row.opinion}, "capacity": row.capacity,
                    "decided_by": row.decided_by, "decided_on": decided_on})  # fmt: skip
@@ -210,13 +215,18 @@ def extend_deadline(session, account, application, body, now):
         condition.append(or_(model.due.is_(None), model.due < due))
         notified += session.scalars(select(column).where(*condition)).all()
         extended = update(model).where(*condition).values(due=due, status="pending")
-        if model is ConsultationRequest:
-            # Requests that were overdue are open again: their townships count them no longer.
-            reopened = session.scalars(
-                extended.where(model.status == "overdue").returning(model.township_id)
+        if model is not TownshipFeedback:
+            # Rows that were overdue are open again: their units and townships count them no longer.
+            township = model.township_id if model is ConsultationRequest else literal(None)
+            reopened = session.execute(
+                extended.where(model.status == "overdue").returning(column, township)
                 .execution_options(synchronize_session=False)
             ).all()  # fmt: skip
-            stages.adjust_counts(session, application, stages.count_changes(reopened, "overdue", -1))
+            counts.adjust_overdue(session, model, [u for u, _t in reopened], -1)
+            if model is ConsultationRequest:
+                stages.adjust_counts(
+                    session, application, stages.count_changes([t for _u, t in reopened], "overdue", -1)
+                )
         session.execute(extended.execution_options(synchronize_session=False))
     if unit_id is not None and not notified:
         raise Invalid(f"{code} 在本阶段没有待答复的事项", code="invalid", details={"fields": {"unit": code}})

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from admission.accounts.models import Unit
 from admission.applications.models import Application, ConsultationRequest, Review, TownshipFeedback
+from admission.statistics import counts
 
 SCOPE_KINDS = {"villages": ("village",), "communities": ("community",), "both": ("village", "community")}
 
@@ -72,13 +73,13 @@ def create_consultation(session: Session, application: Application, scope: str, 
 # exact however many villages of one township answer at once, where recounting would not be (a
 # concurrent recount reads a snapshot without the other's uncommitted reply).
 
-COUNTED = ("replied", "overdue", "disagree")
+COUNTED = ("replied", "overdue", "disagree", "unable")
 
 
-def request_counts(status: str | None, opinion: str | None) -> dict[str, int]:
+def request_counts(status: str | None, opinion: str | None, capacity: str | None = None) -> dict[str, int]:
     """What one request adds to its township's counts."""
     return {"replied": int(status == "answered"), "overdue": int(status == "overdue"),
-            "disagree": int(opinion == "disagree")}  # fmt: skip
+            "disagree": int(opinion == "disagree"), "unable": int(capacity == "unable")}  # fmt: skip
 
 
 def adjust_counts(session: Session, application: Application, deltas: dict[int, dict[str, int]]) -> None:
@@ -119,12 +120,14 @@ def pending_count(session: Session, model, application: Application) -> int:
 
 def mark_overdue(session: Session, model, application: Application) -> int:
     statement = update(model).where(_pending(model, application)).values(status="overdue")
-    if model is not ConsultationRequest:
+    if model is TownshipFeedback:
         return session.execute(statement.execution_options(synchronize_session=False)).rowcount
-    marked = session.scalars(
-        statement.returning(ConsultationRequest.township_id).execution_options(synchronize_session=False)
-    ).all()
-    adjust_counts(session, application, count_changes(marked, "overdue"))
+    unit = Review.unit_id if model is Review else ConsultationRequest.village_id
+    township = ConsultationRequest.township_id if model is ConsultationRequest else literal(None)
+    marked = session.execute(statement.returning(unit, township).execution_options(synchronize_session=False)).all()
+    counts.adjust_overdue(session, model, [u for u, _t in marked])
+    if model is ConsultationRequest:
+        adjust_counts(session, application, count_changes([t for _u, t in marked], "overdue"))
     return len(marked)
 
 

@@ -19,6 +19,7 @@ from admission.applications.models import Application
 from admission.core import audit, faults
 from admission.core.i18n import lazy_gettext as _l
 from admission.errors import Conflict, NotFound
+from admission.statistics import counts
 from catalogue.db import utcnow
 
 BEFORE_COUNTY = ("draft", "submitted", "preliminary_review", "consultation", "re_review", "returned")
@@ -144,6 +145,8 @@ def move(
         if result.rowcount != 1:
             raise Conflict("申请已被他人处理，请刷新后重试", code="conflict")
         session.refresh(application)
+        if target != source:
+            counts.stage_moved(session, application.id, source, target, now)
         faults.checkpoint("transition")
     audit.record(
         session,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, render_template, request
+from flask import session as flask_session
+from flask_login import current_user
 
 from admission.core.clock import local_today
 from admission.core.db import get_session
@@ -49,8 +51,15 @@ def receipt():
 @blueprint.get("/statistics")
 def statistics():
     session, today = get_session(), _today()
-    tables = {name: figures.table(session, today, name) for name in figures.FIGURES}
-    return render_template("statistics/index.html", figures=figures.FIGURES, tables=tables, shown=figures.SHOWN)
+
+    def render() -> str:
+        tables = {name: figures.table(session, today, name) for name in figures.FIGURES}
+        return render_template("statistics/index.html", figures=figures.FIGURES, tables=tables, shown=figures.SHOWN)
+
+    if current_user.is_authenticated or flask_session.get("_flashes"):
+        return render()  # the page shows this visitor's account or messages
+    # Everyone else sees the same page: kept whole (its language form names the path it returns to).
+    return figures.kept_page(today, request.full_path, render)
 
 
 @blueprint.get("/statistics/<name>.svg")

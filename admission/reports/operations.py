@@ -29,6 +29,7 @@ from admission.reports import access
 from admission.reports.enums import Channel
 from admission.reports.models import Report, ReportThrottle
 from admission.reports.workflow import TRANSITIONS
+from admission.statistics import counts
 from catalogue.models import ReleaseEntry
 from catalogue.releases import current_release
 
@@ -113,6 +114,7 @@ def submit(session: Session, account: Account | None, body: dict, *, address: st
         action="submit", to_state="received", now=now,
         changes={"demanded_by": body.get("demanded_by"), "channel": report.channel, "form": report.form},
     )  # fmt: skip
+    counts.report_moved(session, report, None)
     notify(
         session, units_with_role(session, "oversight"), kind="report_received", key=f"report_received:{report.id}",
         title=f"收到清单外事项反映（第 {report.id} 号），请于 {report.accept_due.isoformat()} 前受理",
@@ -170,7 +172,7 @@ def act(session: Session, account: Account, report_id: int, action: str, body: d
         raise Forbidden("无权对此反映执行该操作")
     if report.state not in step.sources:
         raise Conflict("当前状态下不能执行此操作", code="report_state")
-    today, previous = _today(now), report.state
+    today, previous, outcome = _today(now), report.state, report.outcome
     if action == "accept":
         report.conclude_due = add_working_days(today, current_app.config["REPORT_CONCLUDE_WORKING_DAYS"])
     elif action == "ask_department":
@@ -189,6 +191,7 @@ def act(session: Session, account: Account, report_id: int, action: str, body: d
         session, actor=account.username, actor_unit=account.unit.code, entity="report", entity_id=report.id,
         action=action, from_state=previous, to_state=report.state, changes=body or None, now=now,
     )  # fmt: skip
+    counts.report_moved(session, report, (previous, outcome))
     _announce(session, report, action)
     return report
 

@@ -1,7 +1,7 @@
 """The statistics as figures: each a table (its rows are also its CSV) and a chart drawn as SVG on
 the server (pygal), readable without JavaScript. Everything is kept until the data changes: the key
 is the newest audit event's id (every counted change writes one) and the local date (one-offs in
-force change at midnight)."""
+force change at midnight); the public page is kept whole per language."""
 
 from __future__ import annotations
 
@@ -138,6 +138,11 @@ def as_json(session, today) -> bytes:
     """The API's answer, serialised once per data version (a province's is a few megabytes)."""
     return _kept(("json", data_version(), today),
                  lambda: json.dumps(current(session, today), ensure_ascii=False).encode())  # fmt: skip
+
+
+def kept_page(today, path: str, render: Callable[[], str]) -> str:
+    """The statistics page as a visitor without an account sees it, rendered once per data version and language."""
+    return _kept(("page", data_version(), today, select_locale(), path), render)
 
 
 def table(session, today, name: str) -> tuple[list[str], list[tuple]]:

@@ -1,4 +1,5 @@
-"""Every figure of API.md "Statistics", each counted by the database (GROUP BY), never row by row.
+"""Every figure of API.md "Statistics", each counted by the database (GROUP BY), never row by row,
+and over the counts kept for them (``statistics.counts``) where the rows are many.
 
 Counts only: no figure names a reporter, and reports are counted by the department they name.
 """
@@ -8,27 +9,36 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import Float, Integer, and_, case, cast, func, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from admission.accounts.models import Unit
-from admission.applications.models import Application, ConsultationRequest, Review
-from admission.core.audit import AuditEvent
+from admission.applications.models import Application, TownshipFeedback
 from admission.reports.enums import Outcome
-from admission.reports.models import Report
+from admission.statistics.counts import STAGES
+from admission.statistics.models import OverdueCount, ReportCount, StageVisit
 from catalogue.models import Release, ReleaseEntry
 
 FINAL = ("approved", "published", "rejected", "withdrawn")
-STAGES = ("submitted", "preliminary_review", "consultation", "re_review", "county_review")
+
+
+def _core(session: Session) -> Connection:
+    """The session's connection: the figures read plain rows, so the ORM's per-statement work is skipped."""
+    return session.connection()
 
 
 def releases(session: Session) -> list[dict]:
-    rows = session.execute(
-        select(Release.version, Release.effective_on, ReleaseEntry.category, func.count())
-        .join(ReleaseEntry, ReleaseEntry.release_id == Release.id)
-        .where(Release.published_at.is_not(None))
-        .group_by(Release.version, Release.effective_on, ReleaseEntry.category)
-        .order_by(Release.version, func.min(ReleaseEntry.number))
-    ).all()
+    rows = (
+        _core(session)
+        .execute(
+            select(Release.version, Release.effective_on, ReleaseEntry.category, func.count())
+            .join(ReleaseEntry, ReleaseEntry.release_id == Release.id)
+            .where(Release.published_at.is_not(None))
+            .group_by(Release.version, Release.effective_on, ReleaseEntry.category)
+            .order_by(Release.version, func.min(ReleaseEntry.number))
+        )
+        .all()
+    )
     out: dict[int, dict] = {}
     for version, effective_on, category, count in rows:
         item = out.setdefault(version, {"version": version, "effective_on": effective_on and effective_on.isoformat(),
@@ -40,69 +50,59 @@ def releases(session: Session) -> list[dict]:
 
 
 def applications(session: Session) -> dict:
-    submitted = Application.submitted_at.is_not(None)
-    by_state = dict(session.execute(select(Application.state, func.count()).where(submitted)
-                                    .group_by(Application.state)).all())  # fmt: skip
+    """One pass over the submitted applications by applicant and state (ix_applications_figures
+    holds both), then the few groups summed by applicant."""
+    grouped = (
+        select(Application.applicant_id, Application.state, func.count().label("n"))
+        .where(Application.submitted_at.is_not(None))
+        .group_by(Application.applicant_id, Application.state)
+        .subquery()
+    )
+    # Each group's unit looked up by key: a join lets PostgreSQL hash all 20,000 units for a few hundred groups.
+    unit_code, unit_name = (
+        select(column).where(Unit.id == grouped.c.applicant_id).scalar_subquery() for column in (Unit.code, Unit.name)
+    )
+    groups = _core(session).execute(select(unit_code, unit_name, grouped.c.state, grouped.c.n)).all()
+    by_state: dict[str, int] = {}
+    units: dict[str, dict] = {}
+    for code, name, state, n in groups:
+        by_state[state] = by_state.get(state, 0) + n
+        unit = units.setdefault(code, {"unit": code, "name": name, "submitted": 0, "admitted": 0, "rejected": 0,
+                                       "withdrawn": 0})  # fmt: skip
+        unit["submitted"] += n
+        key = {"approved": "admitted", "published": "admitted"}.get(state, state)
+        if key in ("admitted", "rejected", "withdrawn"):
+            unit[key] += n
     by_outcome = {"open": sum(n for s, n in by_state.items() if s not in FINAL)}
     by_outcome |= {s: by_state.get(s, 0) for s in FINAL}
-
-    def count_when(condition):
-        return func.sum(case((condition, 1), else_=0))
-
-    rows = session.execute(
-        select(
-            Unit.code, Unit.name, func.count(),
-            count_when(Application.state.in_(("approved", "published"))),
-            count_when(Application.state == "rejected"), count_when(Application.state == "withdrawn"),
-        )
-        .select_from(Application)
-        .join(Unit, Unit.id == Application.applicant_id)
-        .where(submitted)
-        .group_by(Unit.code, Unit.name)
-        .order_by(func.count().desc(), Unit.code)
-    ).all()  # fmt: skip
-    by_applicant = [
-        {"unit": code, "name": name, "submitted": n, "admitted": int(a), "rejected": int(r), "withdrawn": int(w)}
-        for code, name, n, a, r, w in rows
-    ]
+    # Unit codes are ASCII: Python's order is the database's.
+    by_applicant = sorted(units.values(), key=lambda u: (-u["submitted"], u["unit"]))
     return {"by_outcome": by_outcome, "by_applicant": by_applicant}
 
 
 def _days_between(session: Session, later, earlier):
-    if session.get_bind().dialect.name == "postgresql":
+    if _core(session).dialect.name == "postgresql":
         return func.extract("epoch", later - earlier) / 86400.0
     return func.julianday(later) - func.julianday(earlier)
 
 
 def stages(session: Session) -> dict:
-    """Days from entering each stage to leaving it, from the audit trail; median and 90th percentile
-    by nearest rank (the value at position ceil(p·n) of the sorted visits). Visits still under way
-    are not counted."""
-    entry, leave = aliased(AuditEvent), aliased(AuditEvent)
-    left_at = (
-        select(func.min(leave.occurred_at))
-        .where(leave.application_id == entry.application_id, leave.id > entry.id,
-               leave.from_state == entry.to_state, leave.to_state != entry.to_state)
-        .scalar_subquery()
-    )  # fmt: skip
-    visits = (
-        select(entry.to_state.label("stage"), entry.occurred_at.label("entered"), left_at.label("left"))
-        .where(entry.entity == "application", entry.to_state.in_(STAGES),
-               (entry.from_state.is_(None)) | (entry.from_state != entry.to_state))
-        .subquery()
-    )  # fmt: skip
-    days = cast(_days_between(session, visits.c.left, visits.c.entered), Float).label("days")
+    """Days from entering each stage to leaving it (the kept visits, as the audit trail tells them);
+    median and 90th percentile by nearest rank (the value at position ceil(p·n) of the sorted
+    visits). Visits still under way are not counted."""
+    visits = StageVisit
+    days = cast(_days_between(session, visits.left_at, visits.entered_at), Float).label("days")
     ranked = (
         select(
-            visits.c.stage, days,
-            func.row_number().over(partition_by=visits.c.stage, order_by=days).label("rank"),
-            func.count().over(partition_by=visits.c.stage).label("n"),
+            visits.stage, days,
+            func.row_number().over(partition_by=visits.stage, order_by=days).label("rank"),
+            func.count().over(partition_by=visits.stage).label("n"),
         )
-        .where(visits.c.left.is_not(None))
+        .where(visits.left_at.is_not(None))
         .subquery()
     )  # fmt: skip
     n = cast(ranked.c.n, Integer)
-    rows = session.execute(
+    rows = _core(session).execute(
         select(
             ranked.c.stage, func.max(ranked.c.n),
             func.max(case((ranked.c.rank == (n + 1) // 2, ranked.c.days))),
@@ -113,47 +113,37 @@ def stages(session: Session) -> dict:
     return {s: found.get(s, {"count": 0, "median_days": None, "p90_days": None}) for s in STAGES}
 
 
+OVERDUE = (
+    select(Unit.code, Unit.name, OverdueCount.reviews, OverdueCount.replies)
+    .join(Unit, Unit.id == OverdueCount.unit_id)
+    .where((OverdueCount.reviews > 0) | (OverdueCount.replies > 0))
+)
+
+
 def overdue(session: Session) -> list[dict]:
-    reviews = session.execute(
-        select(Unit.code, Unit.name, func.count()).select_from(Review).join(Unit, Unit.id == Review.unit_id)
-        .where(Review.status == "overdue").group_by(Unit.code, Unit.name)
-    ).all()  # fmt: skip
-    replies = session.execute(
-        select(Unit.code, Unit.name, func.count()).select_from(ConsultationRequest)
-        .join(Unit, Unit.id == ConsultationRequest.village_id)
-        .where(ConsultationRequest.status == "overdue").group_by(Unit.code, Unit.name)
-    ).all()  # fmt: skip
-    units: dict[str, dict] = {}
-    for key, counted in (("reviews", reviews), ("replies", replies)):
-        for code, name, count in counted:
-            units.setdefault(code, {"unit": code, "name": name, "reviews": 0, "replies": 0})[key] = count
-    return sorted(units.values(), key=lambda u: (-(u["reviews"] + u["replies"]), u["unit"]))
-
-
-def count_unable(session: Session) -> int | None:
-    """Consultation replies saying the village cannot take the duty on (承接能力: 无法承接).
-
-    Replies carry a capacity only once consultation_requests has its ``capacity`` column; until then
-    there is nothing to count and the figure is null.
-    """
-    capacity = getattr(ConsultationRequest, "capacity", None)
-    if capacity is None:
-        return None
-    return session.scalar(select(func.count()).where(capacity == "unable"))
+    """Overdue opinions and replies by unit, from the counts kept per unit."""
+    # Up to one row per village (20,000): sorted here, by code as before.
+    rows = _core(session).execute(OVERDUE).all()
+    rows.sort(key=lambda r: (-(r[2] + r[3]), r[0]))
+    return [{"unit": code, "name": name, "reviews": r, "replies": p} for code, name, r, p in rows]
 
 
 def consultations(session: Session) -> dict:
-    replies, disagreed = session.execute(
-        select(func.count(), func.sum(case((ConsultationRequest.opinion == "disagree", 1), else_=0)))
-        .where(ConsultationRequest.status == "answered")
-    ).one()  # fmt: skip
-    return {"replies": replies, "disagreed": int(disagreed or 0), "unable": count_unable(session)}
+    """Replies, disagreements and replies unable to take the duty on (承接能力: 无法承接), summed over
+    the townships' feedback rows, which count their villages' requests."""
+    feedback = TownshipFeedback
+    replies, disagreed, unable = (
+        _core(session)
+        .execute(select(func.sum(feedback.replied), func.sum(feedback.disagree), func.sum(feedback.unable)))
+        .one()
+    )
+    return {"replies": int(replies or 0), "disagreed": int(disagreed or 0), "unable": int(unable or 0)}
 
 
 def one_offs(session: Session, today: dt.date) -> dict:
     in_force = and_(Application.expired_at.is_(None), Application.valid_until >= today)
     amount = Application.guarantees["funding"]["amount"].as_float()
-    approved, current, funding = session.execute(
+    approved, current, funding = _core(session).execute(
         select(func.count(), func.sum(case((in_force, 1), else_=0)), func.sum(case((in_force, amount), else_=0)))
         .where(Application.kind == "one_off", Application.state == "approved")
     ).one()  # fmt: skip
@@ -161,27 +151,33 @@ def one_offs(session: Session, today: dt.date) -> dict:
 
 
 def reports(session: Session) -> dict:
-    received, concluded = session.execute(
-        select(func.count(), func.sum(case((Report.state == "concluded", 1), else_=0)))
-    ).one()
-    by_outcome = dict(
-        session.execute(
-            select(Report.outcome, func.count()).where(Report.outcome.is_not(None)).group_by(Report.outcome)
-        ).all()
+    """From the counts kept per department, state and outcome (a few hundred rows)."""
+    kept = ReportCount
+    groups = (
+        _core(session)
+        .execute(
+            select(Unit.code, func.coalesce(Unit.name, kept.demanded_by_name), kept.state, kept.outcome, kept.reports)
+            .outerjoin(Unit, Unit.id == kept.demanded_by_id)
+            .where(kept.reports != 0)
+        )
+        .all()
     )
-    name = func.coalesce(Unit.name, Report.demanded_by_name)
-    rows = session.execute(
-        select(Unit.code, name, func.count(), func.sum(case((Report.outcome == "stopped", 1), else_=0)))
-        .select_from(Report)
-        .outerjoin(Unit, Unit.id == Report.demanded_by_id)
-        .group_by(Unit.code, name)
-        .order_by(func.count().desc(), name)
-    ).all()  # fmt: skip
+    by_outcome = {o: 0 for o in Outcome.values()}
+    departments: dict[tuple, dict] = {}
+    for code, name, _state, outcome, n in groups:
+        if outcome in by_outcome:
+            by_outcome[outcome] += n
+        department = departments.setdefault((code, name), {"unit": code, "name": name, "reports": 0, "stopped": 0})
+        department["reports"] += n
+        department["stopped"] += n if outcome == "stopped" else 0
     return {
-        "received": received,
-        "concluded": int(concluded or 0),
-        "by_outcome": {o: by_outcome.get(o, 0) for o in Outcome.values()},
-        "by_department": [{"unit": c, "name": n, "reports": r, "stopped": int(s)} for c, n, r, s in rows],
+        "received": sum(g.reports for g in groups),
+        "concluded": sum(g.reports for g in groups if g.state == "concluded"),
+        "by_outcome": by_outcome,
+        # The most reported first, then by name (in code point order, the same on every database).
+        "by_department": sorted(
+            (d for d in departments.values() if d["reports"]), key=lambda d: (-d["reports"], d["name"])
+        ),
     }
 
 
