@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+from collections.abc import Callable
 
 from flask import Flask
 
@@ -33,9 +34,20 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def serve(app: Flask, *, host: str, port: int, threads: int, workers: int = 1, scheduler: bool = True) -> None:
+def serve(
+    app: Flask | None,
+    *,
+    host: str,
+    port: int,
+    threads: int,
+    workers: int = 1,
+    scheduler: bool = True,
+    factory: Callable[[], Flask] | None = None,
+) -> None:
+    """Serve ``app``; with ``workers > 1`` each worker builds its own from ``factory`` (default
+    ``create_app``), since an app object and its connection pool must not cross a fork."""
     if workers > 1:
-        _serve_prefork(host=host, port=port, threads=threads, workers=workers, scheduler=scheduler)
+        _serve_prefork(host=host, port=port, threads=threads, workers=workers, scheduler=scheduler, factory=factory)
         return
     import waitress
 
@@ -59,7 +71,9 @@ def _scheduler_process() -> None:
     run_forever(create_app())
 
 
-def _serve_prefork(*, host: str, port: int, threads: int, workers: int, scheduler: bool) -> None:
+def _serve_prefork(
+    *, host: str, port: int, threads: int, workers: int, scheduler: bool, factory: Callable[[], Flask] | None
+) -> None:
     from gunicorn.app.base import BaseApplication
 
     class PreforkServer(BaseApplication):
@@ -80,9 +94,12 @@ def _serve_prefork(*, host: str, port: int, threads: int, workers: int, schedule
                 self.cfg.set(key, value)
 
         def load(self):
-            from admission import create_app
+            if factory is None:
+                from admission import create_app
 
-            app = create_app()
+                app = create_app()
+            else:
+                app = factory()
             _freeze()
             return app
 
