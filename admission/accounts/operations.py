@@ -124,6 +124,20 @@ def _verify(password_hash: str, password: str) -> bool:
         _verifications.release()
 
 
+def _running_delays(session: Session, keys: list[str]) -> list[dt.datetime | None]:
+    table = LoginThrottle.__table__
+    # A connection of its own, in a transaction that takes no write lock (see core.db's BEGIN).
+    with session.get_bind().execution_options(sqlite_begin="deferred").connect() as connection:
+        return list(connection.scalars(select(table.c.locked_until).where(table.c.username.in_(keys))))
+
+
+def _refuse_while_delayed(locked_until: list[dt.datetime | None], now: dt.datetime) -> None:
+    waits = [until for until in locked_until if until and until > now]
+    if waits:
+        seconds = max(1, int((max(waits) - now).total_seconds()) + 1)
+        raise LoginThrottled(f"登录失败次数过多，请 {max(1, (seconds + 59) // 60)} 分钟后再试", retry_after=seconds)
+
+
 def authenticate(
     session: Session, username: str, password: str, *, address: str = "", now: dt.datetime | None = None
 ) -> Account:
@@ -134,13 +148,12 @@ def authenticate(
     """
     now = now or utcnow()
     username = normalise_username(username or "")[:64]
-    pair, by_address = _throttle_rows(
-        session, [_throttle_key("account", username, address), _throttle_key("address", address)], now
-    )
-    waits = [row.locked_until for row in (pair, by_address) if row.locked_until and row.locked_until > now]
-    if waits:
-        seconds = max(1, int((max(waits) - now).total_seconds()) + 1)
-        raise LoginThrottled(f"登录失败次数过多，请 {max(1, (seconds + 59) // 60)} 分钟后再试", retry_after=seconds)
+    keys = [_throttle_key("account", username, address), _throttle_key("address", address)]
+    # A flood from one address meets a running delay: say so from a plain read, before taking any lock
+    # (on SQLite the write lock of the whole database, which every other writing request waits for).
+    _refuse_while_delayed(_running_delays(session, keys), now)
+    pair, by_address = _throttle_rows(session, keys, now)
+    _refuse_while_delayed([row.locked_until for row in (pair, by_address)], now)
     account = session.scalars(select(Account).where(Account.username == username).options(WITH_ROLES)).unique().first()
     ok = _verify(account.password_hash if account else _DUMMY_HASH, password or "")
     ok = ok and account is not None and account.is_active
