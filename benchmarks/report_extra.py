@@ -134,6 +134,8 @@ def in_process_table(runs: dict, order: list[str]) -> list[str]:
                   f"{_mark(r['pdf_first_render']['first_s'] < PDF_FIRST_RENDER_TARGET_S)}",
         f"< {PDF_FIRST_RENDER_TARGET_S:.0f} s")  # fmt: skip
     row("… rendered again, file removed (s)", lambda r: f"{r['pdf_first_render']['again_s']:.2f}")
+    row("… fonts subset with HarfBuzz (else fontTools)",
+        lambda r: "yes" if r["pdf_first_render"]["harfbuzz_subset"] else "no (fontTools)")  # fmt: skip
     for name in ("statistics page", "api statistics"):
         row(f"{name}: server CPU, cache emptied (ms)",
             lambda r, n=name: f"{r['statistics_cold'][n]['cold_cpu_ms']:.1f} "
