@@ -112,3 +112,40 @@ def test_workers_build_their_app_with_the_given_factory(tmp_path: Path):
     finally:
         server.terminate()
         server.wait(20)
+
+
+ADDRESS_SERVER = """
+import sys
+from flask import request
+from admission import create_app
+from admission.runtime.server import serve
+
+app = create_app()
+app.add_url_rule("/__address", "address", lambda: request.remote_addr)
+serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=2, workers=1, scheduler=False)
+"""
+
+
+@pytest.mark.parametrize("proxies, seen", [("1", b"203.0.113.9"), ("0", b"127.0.0.1")])
+def test_the_single_process_server_passes_a_trusted_proxys_address(tmp_path: Path, proxies: str, seen: bytes):
+    env = os.environ | {"ADMISSION_INSTANCE_PATH": str(tmp_path / "instance"), "SECRET_KEY": "serve-test",
+                        "ADMISSION_TRUSTED_PROXIES": proxies}  # fmt: skip
+    env.pop("DATABASE_URL", None)
+    port = _free_port()
+    server = subprocess.Popen([sys.executable, "-c", ADDRESS_SERVER, str(port)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.STDOUT, text=True)  # fmt: skip
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/__address", headers={"X-Forwarded-For": "203.0.113.9"})
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:
+                    assert response.read() == seen
+                    break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise
+                time.sleep(0.3)
+    finally:
+        server.terminate()
+        server.wait(20)

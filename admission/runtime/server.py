@@ -58,7 +58,12 @@ def serve(
         background = start_background(app)
     try:
         _freeze()
-        waitress.serve(app, host=host, port=port, threads=threads, ident="admission")
+        # waitress drops X-Forwarded-* unless told otherwise; behind a proxy we were told about
+        # (ADMISSION_TRUSTED_PROXIES) ProxyFix reads them, else every visitor would be the proxy's
+        # address, and one address's login delay and rate limits everyone's.
+        trusts_proxies = bool(app.config.get("TRUSTED_PROXIES"))
+        waitress.serve(app, host=host, port=port, threads=threads, ident="admission",
+                       clear_untrusted_proxy_headers=not trusts_proxies)  # fmt: skip
     finally:
         if background is not None:
             background.shutdown(wait=False)
