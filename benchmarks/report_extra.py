@@ -231,7 +231,8 @@ def sections(runs: dict, order: list[str]) -> list[str]:
         "",
         "The list PDF with its stored file removed and the response cache emptied, through the Flask test "
         "client: the first render in the benchmark's process (loading the layout engine and its fonts), "
-        "then the median of two more. The statistics: CPU time of this process (`time.process_time`) "
+        "then once more; a first render over the target is followed by a third under cProfile, whose "
+        "top entries are in `results.json` (`pdf_first_render.profile`). The statistics: CPU time of this process (`time.process_time`) "
         "for one request after emptying the statistics cache, median of 3; the database server's own "
         "CPU is not included.",
         "",
