@@ -243,8 +243,8 @@ def pdf_first_render(app, version: int, target_s: float = 2.0) -> dict:
         profiler = cProfile.Profile()
         render(3, profiler)
         text = io.StringIO()
-        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(30)
-        out["profile"] = [line for line in text.getvalue().splitlines() if line.strip()][:40]
+        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(50)
+        out["profile"] = [line for line in text.getvalue().splitlines() if line.strip()][:60]
     return out
 
 
