@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, render_template, request
+from flask import session as flask_session
+from flask_login import current_user
 
 from admission.core.clock import local_today
 from admission.core.db import get_session
+from admission.core.i18n import select_locale
 from admission.errors import NotFound
 from admission.public import blueprint
 from admission.reports import operations as report_ops
@@ -49,8 +52,16 @@ def receipt():
 @blueprint.get("/statistics")
 def statistics():
     session, today = get_session(), _today()
-    tables = {name: figures.table(session, today, name) for name in figures.FIGURES}
-    return render_template("statistics/index.html", figures=figures.FIGURES, tables=tables, shown=figures.SHOWN)
+
+    def page() -> str:
+        tables = {name: figures.table(session, today, name) for name in figures.FIGURES}
+        return render_template("statistics/index.html", figures=figures.FIGURES, tables=tables, shown=figures.SHOWN)
+
+    if current_user.is_authenticated or flask_session.get("_flashes"):
+        return page()  # shows this visitor's account or messages: not a shareable copy
+    # Every other visitor sees the same page until the data or the day changes: rendered once per
+    # data version (its nine tables cost ten times the figures kept beside it), in the same cache.
+    return figures._kept(("page", figures.data_version(), today, select_locale()), page)
 
 
 @blueprint.get("/statistics/<name>.svg")
