@@ -4,12 +4,18 @@
 
 ``spec.json``: ``{"concurrency": 16, "warmup": 1.0, "duration": 8.0, "password": "...",
 "logins": {"bb": "bb", ...}, "scenarios": [{"name", "path", "as": login-name|null,
-"conditional": bool, "expect": 200}]}``.
+"conditional": bool, "expect": 200, "concurrency": N, "duration": S, "flood": {...}}]}``
+(a scenario's own ``concurrency`` and ``duration`` override the spec's).
 
 For each scenario, ``concurrency`` clients (one persistent connection each) send requests back to
 back: first for ``warmup`` seconds (discarded), then for ``duration`` seconds. Throughput is the
 requests completed in the measured window divided by its length; latencies are per request.
 Every loop is bounded by time and count, and every read by a timeout. Only 127.0.0.1 is contacted.
+
+A scenario with ``"flood": {"clients": 16, "username": "...", "rotate_addresses": bool}`` measures
+its page while, in a process of its own, that many clients post wrong passwords to the login form
+back to back (each with its own session and CSRF token; with ``rotate_addresses`` every post says it
+comes from another address through ``X-Forwarded-For``, for a server that trusts one proxy).
 """
 
 from __future__ import annotations
@@ -17,11 +23,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import multiprocessing
 import os
 import re
 import statistics
 import time
 import urllib.parse
+
+from wrk import tree_cpu_seconds
 
 HOST = "127.0.0.1"
 USER_AGENT = "admission-bench/1.0"
@@ -198,16 +207,60 @@ async def _phase(port: int, path: str, headers: dict, expect: int, concurrency: 
     }
 
 
+async def _flood(port: int, seconds: float, flood: dict) -> dict:
+    deadline = time.perf_counter() + seconds
+    statuses: dict[int, int] = {}
+    errors: list[str] = []
+    sequence = [0]
+
+    async def client(number: int) -> None:
+        conn = Connection(port)
+        try:
+            status, _, set_cookies, page = await conn.request("GET", "/login")
+            match = re.search(rb'name="csrf_token"[^>]*value="([^"]+)"', page)
+            if status != 200 or not match:
+                errors.append(f"GET /login answered {status}")
+                return
+            cookie = "; ".join(f"{k}={v}" for k, v in _cookie_pairs(set_cookies).items())
+            form = urllib.parse.urlencode({"csrf_token": match.group(1).decode(), "username": flood["username"],
+                                           "password": f"wrong-{number}"}).encode()  # fmt: skip
+            for _ in range(MAX_REQUESTS_PER_PHASE):
+                if time.perf_counter() >= deadline:
+                    break
+                headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+                if flood.get("rotate_addresses"):
+                    sequence[0] += 1
+                    n = sequence[0]
+                    headers["X-Forwarded-For"] = f"10.{n >> 16 & 255}.{n >> 8 & 255}.{n & 255}"
+                try:
+                    status, _, _, _ = await conn.request("POST", "/login", headers, form)
+                except (TimeoutError, HttpError, OSError) as exc:
+                    errors.append(repr(exc)[:200])
+                    conn.close()
+                    continue
+                statuses[status] = statuses.get(status, 0) + 1
+        finally:
+            conn.close()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(client(i) for i in range(flood.get("clients", 16))))
+    elapsed = time.perf_counter() - started
+    answered = sum(statuses.values())
+    return {"clients": flood.get("clients", 16), "answered": answered, "elapsed_s": round(elapsed, 2),
+            "rps": round(answered / elapsed, 1) if elapsed else 0.0, "rotate_addresses": bool(flood.get("rotate_addresses")),
+            "statuses": {str(k): v for k, v in sorted(statuses.items())}, "errors": len(errors),
+            "error_samples": errors[:3]}  # fmt: skip
+
+
+def _flood_process(port: int, seconds: float, flood: dict, queue) -> None:
+    queue.put(asyncio.run(_flood(port, seconds, flood)))
+
+
 def cpu_seconds(pid: int | None) -> float | None:
-    """User + system CPU time of the server process so far (Linux /proc), or None."""
-    if not pid:
+    """User + system CPU time of the server process and its workers so far (Linux /proc), or None."""
+    if not pid or not os.path.exists(f"/proc/{pid}/stat"):
         return None
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return None
+    return tree_cpu_seconds(pid)
 
 
 async def run(spec: dict, port: int, server_pid: int | None = None) -> dict:
@@ -238,10 +291,30 @@ async def run(spec: dict, port: int, server_pid: int | None = None) -> dict:
             results[scenario["name"]] = {"error": f"{scenario['path']} answered {probe_status}, expected {expect}: "
                                                   f"{probe_body[:200]!r}"}  # fmt: skip
             continue
-        await _phase(port, scenario["path"], headers, expect, spec["concurrency"], spec["warmup"])
+        concurrency = scenario.get("concurrency", spec["concurrency"])
+        duration = scenario.get("duration", spec["duration"])
+        flood = None
+        if scenario.get("flood"):
+            # Its own process, so that the flood's clients do not delay this one's in the event loop.
+            context = multiprocessing.get_context("spawn")
+            queue = context.Queue()
+            flood = context.Process(target=_flood_process, args=(port, spec["warmup"] + duration + 1.0,
+                                                                  scenario["flood"], queue))  # fmt: skip
+            flood.start()
+        await _phase(port, scenario["path"], headers, expect, concurrency, spec["warmup"])
         cpu_before, own_before = cpu_seconds(server_pid), time.process_time()
-        measured = await _phase(port, scenario["path"], headers, expect, spec["concurrency"], spec["duration"])
+        measured = await _phase(port, scenario["path"], headers, expect, concurrency, duration)
         cpu_after, own_after = cpu_seconds(server_pid), time.process_time()
+        if flood is not None:
+            try:
+                measured["flood"] = await asyncio.get_running_loop().run_in_executor(
+                    None, queue.get, True, REQUEST_TIMEOUT + duration
+                )
+            except Exception as exc:  # noqa: BLE001 - reported, not fatal
+                measured["flood"] = {"error": repr(exc)[:200]}
+            flood.join(10)
+            if flood.is_alive():
+                flood.terminate()
         # How busy this generator was (1.0 = one core): near 1.0 it, not the server, would be the limit.
         measured["client_cpu_utilisation"] = round((own_after - own_before) / measured["elapsed_s"], 2)
         measured |= {"path": scenario["path"], "as": scenario.get("as"), "expect": expect}

@@ -7,6 +7,11 @@ The analysis (why a target is missed and what would close it) is kept by hand in
 from __future__ import annotations
 
 import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import report_extra  # noqa: E402
 
 COMMAND = "python benchmarks/run.py --db sqlite postgresql --scale county province"
 ORDER = [f"{db}/{scale}" for scale in ("county", "province") for db in ("sqlite", "postgresql")]
@@ -186,6 +191,7 @@ def targets(runs: dict) -> list[str]:
                    else f"– ({r['fanout']['ratio']:.2f}× at {r['fanout']['villages']})"), runs[k]) for k in keys) + " |")  # fmt: skip
     lines.append("| tick < 2 s | " + " | ".join(_safe(
         lambda r: f"{_verdict(r['tick']['tick_s'] < 2)} ({r['tick']['tick_s']:.2f} s)", runs[k]) for k in keys) + " |")  # fmt: skip
+    lines += report_extra.target_rows(runs, keys, _verdict)
     return lines
 
 
@@ -202,7 +208,8 @@ def write_markdown(document: dict, path: str) -> None:
         "```",
         "",
         "Options: `--db sqlite|postgresql …`, `--scale county|province …`, `--duration S` (measured seconds per "
-        "HTTP scenario, default 6), `--max-wait S` / `--phase-wait S` with `--max-load L` (wait up to S "
+        "HTTP scenario, default 6), `--extra-duration S` (per scenario of the further suites: wrk on the same "
+        "server, one worker against two, the login flood; default 3), `--max-wait S` / `--phase-wait S` with `--max-load L` (wait up to S "
         "seconds for the 1-minute load average to drop below L before starting / before each HTTP part). PostgreSQL: a dedicated `bench_*` database on "
         "127.0.0.1:5432 (user postgres), dropped at the end.",
         "",
@@ -274,6 +281,7 @@ def write_markdown(document: dict, path: str) -> None:
         "",
         *pages_table(runs),
         "",
+        *report_extra.sections(runs, ORDER),
         "## Operations",
         "",
         "In process, on the same data. Fan-out and release are run 1 + 3 times (the first discarded: a "

@@ -6,15 +6,24 @@ For each database and scale: a fresh database (SQLite file in a temporary folder
 PostgreSQL database ``bench_<scale>_<pid>`` on 127.0.0.1:5432, dropped at the end), the dataset of
 ``benchmarks/dataset.py``, then
 
-1. the app on waitress (8 threads, as ``admission serve``) in a server process, loaded by
+1. the app on waitress (8 threads, as ``admission serve --workers 1``) in a server process, loaded by
    ``benchmarks/load.py`` in a second process at 16 concurrent keep-alive connections: a bare
    "hello" route (the ceiling, measured first and last), the public list page and
    ``/api/v1/catalogue`` (plain GET and conditional GET answered 304), the secretariat's board,
    the application page of the consultation that reaches every village, a village's start page;
-   then the signed-in pages again on a server that keeps no rendered fragments, each request
-   rendered as if the data had just changed;
-2. one request at a time in this process: SQL statements and SQL time per page;
-3. ``perform(open_consultation)`` against a raw bulk INSERT of the same rows, assembling and
+   then, on the same server, with ``wrk -t2 -c16 --latency`` where it is installed (else
+   ``load.py``; ``--extra-duration`` seconds each): the ceiling again, the public list and the
+   catalogue, a signed-in page, the newest release's list.pdf/.xlsx/.csv/.json/.docx (GET and
+   304) and the statistics (page and API); then the signed-in pages again on a server that keeps
+   no rendered fragments, each request rendered as if the data had just changed;
+2. ``--workers 1`` against ``--workers 2`` (gunicorn's threaded pre-fork workers): the public list
+   and the board, each server against its own ceiling, and two workers' req/s over one's;
+3. a login flood: ``/settings`` as bb, one request at a time, while 16 clients post wrong
+   passwords (from one address, then from a new address each time);
+4. one request at a time in this process: SQL statements and SQL time per page; the list PDF
+   rendered with its stored file removed (first in the process, then again; profiled); the
+   statistics' CPU time per request with their cache emptied;
+5. ``perform(open_consultation)`` against a raw bulk INSERT of the same rows, assembling and
    publishing a release of 100 duties, diffing releases 1 and 2, a scheduler tick.
 
 Results are merged into ``benchmarks/results.json`` (keyed by database and scale) and
@@ -43,6 +52,7 @@ sys.path.insert(0, HERE)
 sys.path.insert(1, ROOT)
 
 import dataset  # noqa: E402
+import extra  # noqa: E402
 import report  # noqa: E402
 import timings  # noqa: E402
 from app_wrapper import HELLO_PATH, build_app  # noqa: E402
@@ -53,8 +63,11 @@ RESULTS_JSON = os.path.join(HERE, "results.json")
 CONCURRENCY = 16
 
 
+STARTED = time.monotonic()
+
+
 def log(message: str) -> None:
-    print(message, flush=True)
+    print(f"[{time.monotonic() - STARTED:6.0f} s] {message}", flush=True)
 
 
 def free_port() -> int:
@@ -107,12 +120,13 @@ class Database:
 class Server:
     """The waitress server process (``benchmarks/serve.py``); stopped by its own pid."""
 
-    def __init__(self, url: str, workdir: str, env: dict | None = None):
+    def __init__(self, url: str, workdir: str, env: dict | None = None, workers: int = 1):
         self.port = free_port()
         self.log_path = os.path.join(workdir, "server.log")
         self.log_file = open(self.log_path, "a")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
-            [sys.executable, os.path.join(HERE, "serve.py"), "--database-url", url, "--port", str(self.port)],
+            [sys.executable, os.path.join(HERE, "serve.py"), "--database-url", url, "--port", str(self.port),
+             "--workers", str(workers)],
             stdout=self.log_file, stderr=subprocess.STDOUT, cwd=ROOT, env=os.environ | (env or {}),
         )  # fmt: skip
         deadline = time.monotonic() + 60
@@ -170,12 +184,14 @@ def rendering_scenarios(ids: dict) -> list[dict]:
     ]
 
 
-def _load(url: str, ids: dict, workdir: str, duration: float, warmup: float, scenarios, env=None) -> dict:
-    """The scenarios against one server process; each ratio is to that server's own ceiling."""
-    spec = {
-        "concurrency": CONCURRENCY, "warmup": warmup, "duration": duration, "password": dataset.PASSWORD,
-        "logins": {"bb": "bb", "village": ids["village"]}, "scenarios": scenarios,
-    }  # fmt: skip
+def _spec_base(ids: dict) -> dict:
+    return {"concurrency": CONCURRENCY, "password": dataset.PASSWORD, "logins": {"bb": "bb", "village": ids["village"]}}
+
+
+def _load(url: str, ids: dict, workdir: str, duration: float, warmup: float, scenarios, env=None, after=None) -> dict:
+    """The scenarios against one server process; each ratio is to that server's own ceiling.
+    ``after(server)``: more measurements on the same server before it stops."""
+    spec = _spec_base(ids) | {"warmup": warmup, "duration": duration, "scenarios": scenarios}
     spec_path, out_path = os.path.join(workdir, "spec.json"), os.path.join(workdir, "load.json")
     with open(spec_path, "w", encoding="utf-8") as f:
         json.dump(spec, f, ensure_ascii=False)
@@ -185,6 +201,9 @@ def _load(url: str, ids: dict, workdir: str, duration: float, warmup: float, sce
         subprocess.run([sys.executable, os.path.join(HERE, "load.py"), "--port", str(server.port),
                         "--server-pid", str(server.process.pid), "--spec", spec_path, "--out", out_path],
                        check=True, timeout=budget, cwd=ROOT)  # fmt: skip
+        more = {}
+        if after is not None:
+            guarded(more, "after", lambda: after(server))
     finally:
         server.stop()
     with open(out_path, encoding="utf-8") as f:
@@ -202,15 +221,38 @@ def _load(url: str, ids: dict, workdir: str, duration: float, warmup: float, sce
             entry["ratio"] = round(entry["rps"] / ceiling, 4)
             entry["ceiling_rps"] = round(ceiling, 1)
             log(f"    {scenario['name']:<50} {entry['ratio']:7.3f} x ceiling ({ceiling:.0f} req/s)")
-    return {"ceiling": ceiling, "scenarios": measured}
+    return {"ceiling": ceiling, "scenarios": measured, "after": more.get("after"), "errors": more.get("errors")}
 
 
-def run_http(url: str, ids: dict, workdir: str, duration: float, warmup: float) -> dict:
-    kept = _load(url, ids, workdir, duration, warmup, http_scenarios(ids))
+def run_http(url: str, ids: dict, workdir: str, args, version: int) -> dict:
+    duration, warmup, short = args.duration, args.warmup, args.extra_duration
+    base = _spec_base(ids)
+
+    def on_kept_server(server):
+        log(f"  on the same server, {short} s each: ceiling, public pages, downloads, statistics")
+        return extra.measure(server, extra.wrk_scenarios(version), base, short, warmup, workdir, log)
+
+    kept = _load(url, ids, workdir, duration, warmup, http_scenarios(ids), after=on_kept_server)
     rendered = _load(url, ids, workdir, duration, warmup, rendering_scenarios(ids), {"ADMISSION_FRAGMENT_CACHE": "0"})
     ceiling = kept["ceiling"]
-    return {"ceiling_rps": round(ceiling, 1) if ceiling else None, "concurrency": CONCURRENCY,
-            "duration_s": duration, "scenarios": kept["scenarios"] | rendered["scenarios"]}  # fmt: skip
+    out = {"ceiling_rps": round(ceiling, 1) if ceiling else None, "concurrency": CONCURRENCY,
+           "duration_s": duration, "scenarios": kept["scenarios"] | rendered["scenarios"],
+           "same_server": kept["after"], "errors": kept["errors"]}  # fmt: skip
+    log(f"  one worker against two, {short} s each")
+    guarded(out, "workers", lambda: extra.workers(lambda n: Server(url, workdir, workers=n), base, short, warmup,
+                                                  workdir, log))  # fmt: skip
+    log(f"  login flood, {short} s each")
+
+    def flood():
+        # The server trusts one proxy, so that the flood can say it comes from many addresses.
+        server = Server(url, workdir, {"ADMISSION_TRUSTED_PROXIES": "1"})
+        try:
+            return extra.login_flood(server, base, short, warmup, workdir)
+        finally:
+            server.stop()
+
+    guarded(out, "login_flood", flood)
+    return out
 
 
 def profile_pages(app, ids: dict) -> dict:
@@ -241,6 +283,9 @@ def run_one(db_kind: str, scale: str, args) -> dict:
     result = {"database": db_kind, "scale": scale, "started_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
     database = Database(db_kind, scale)
     workdir = tempfile.mkdtemp(prefix="admission-bench-run-")
+    # Rendered downloads are kept in the instance folder: a fresh one per run, shared by the server
+    # processes (which inherit the environment) and this one.
+    os.environ["ADMISSION_INSTANCE_PATH"] = os.path.join(workdir, "instance")
     try:
         app = build_app(database.url)
         started = time.perf_counter()
@@ -252,12 +297,17 @@ def run_one(db_kind: str, scale: str, args) -> dict:
         result["ids"] = built.ids
         log(f"  data generated in {result['generation_s']} s: {built.counts['applications']} applications, "
             f"{built.counts['consultation_requests']} consultation requests")  # fmt: skip
+        version = extra.newest_version(app)
         app.extensions["admission.engine"].dispose()
 
         result["load_before_http"] = wait_for_quiet(args.max_load, args.phase_wait)
         log(f"  load average {result['load_before_http']}; HTTP at {CONCURRENCY} connections, {args.duration} s each")
-        result["http"] = run_http(database.url, built.ids, workdir, args.duration, args.warmup)
+        result["http"] = run_http(database.url, built.ids, workdir, args, version)
         result["load_after_http"] = load_average()
+        extra.forget_login_failures(app)
+        log("  list PDF rendered anew, statistics from nothing (in process)")
+        guarded(result, "pdf_first_render", lambda: extra.pdf_first_render(app, version))
+        guarded(result, "statistics_cold", lambda: extra.statistics_cold(app))
 
         log("  page profiles (one request at a time, in process)")
         guarded(result, "pages", lambda: profile_pages(app, built.ids))
@@ -337,6 +387,8 @@ def main() -> None:
     parser.add_argument("--scale", nargs="+", choices=("county", "province"), default=["county", "province"])
     parser.add_argument("--duration", type=float, default=6.0, help="measured seconds per HTTP scenario")
     parser.add_argument("--warmup", type=float, default=1.0, help="discarded seconds per HTTP scenario")
+    parser.add_argument("--extra-duration", type=float, default=3.0,
+                        help="measured seconds per scenario of the further suites (wrk, workers, flood)")  # fmt: skip
     parser.add_argument("--max-load", type=float, default=2.5, help="wait for the 1-min load average to drop below")
     parser.add_argument(
         "--max-wait", type=float, default=0, help="before starting, wait at most this many seconds for the load to drop"
@@ -348,6 +400,7 @@ def main() -> None:
         help="before each HTTP part, wait at most this many seconds for the load to drop",
     )
     parser.add_argument("--no-write", action="store_true", help="print only; leave results.json and RESULTS.md")
+    parser.add_argument("--json", help="with --no-write: the results in this file (results.json's layout)")
     parser.add_argument(
         "--report-only", action="store_true", help="rewrite RESULTS.md from results.json; measure nothing"
     )
@@ -372,7 +425,14 @@ def main() -> None:
     info["commit_at_end"] = machine()["commit"]
     info["load_at_end"] = load_average()
     if args.no_write:
-        print(json.dumps(runs, ensure_ascii=False, indent=1, default=str)[:20000])
+        if args.json:
+            with open(args.json, "w", encoding="utf-8") as f:
+                json.dump({"command": report.COMMAND, "last_invocation": info,
+                           "runs": {f"{r['database']}/{r['scale']}": r | {"machine": info} for r in runs}},
+                          f, ensure_ascii=False, indent=1, default=str)  # fmt: skip
+            log(f"wrote {args.json}")
+        else:
+            print(json.dumps(runs, ensure_ascii=False, indent=1, default=str)[:20000])
         return
     previous = {}
     if os.path.exists(RESULTS_JSON):

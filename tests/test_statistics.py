@@ -204,3 +204,16 @@ def test_the_statements_do_not_grow_with_the_rows(api):
     few = statements()
     _build(api)
     assert statements() == few
+
+
+def test_the_page_is_rendered_once_for_every_visitor_but_never_shared_with_a_signed_in_one(api):
+    from tests.support.html import signed_in
+
+    anonymous = api.app.test_client()
+    first = anonymous.get("/statistics").get_data(as_text=True)
+    with count_statements(api.app) as counted:
+        again = anonymous.get("/statistics").get_data(as_text=True)
+    assert again == first
+    assert counted.count <= 3, counted.report()  # the newest audit event's id, nothing else
+    assert "退出" not in first
+    assert "退出" in signed_in(api.app, "bb").get("/statistics").get_data(as_text=True)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
+import os
 import secrets
 import threading
+from concurrent.futures import ThreadPoolExecutor
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -102,26 +105,78 @@ def _delay(failures: int, free: int) -> dt.timedelta | None:
     return min(dt.timedelta(seconds=30 * 2 ** min(failures - free, 10)), MAX_DELAY)
 
 
-# At most this many password verifications at once (Argon2 is meant to be slow and large): a login
-# flood waits here instead of taking every worker thread from the other requests.
-_verifications = threading.BoundedSemaphore(4)
-VERIFY_WAIT_SECONDS = 10
+# At most this many password verifications at once (Argon2 is meant to be slow and large). A login
+# that finds them all busy waits a moment, then is told to retry: a waiting request holds a worker
+# thread, and a flood that waited here (it once did, up to 10 s) took every thread from the pages.
+_verification_limit = 4
+_verifications = threading.BoundedSemaphore(_verification_limit)
+VERIFY_WAIT_SECONDS = 0.1
+# They run in threads of their own at a lower CPU priority (on Linux the nice value is a thread's,
+# and Argon2's lanes inherit it): during a flood of wrong passwords the pages keep the cores they
+# need, and the logins share what is left.
+VERIFY_NICENESS = 10
+_verifier: ThreadPoolExecutor | None = None
+_verifier_guard = threading.Lock()
 
 
 def limit_verifications(count: int) -> None:
-    global _verifications
-    _verifications = threading.BoundedSemaphore(max(1, count))
+    global _verifications, _verifier, _verification_limit
+    _verification_limit = max(1, count)
+    _verifications = threading.BoundedSemaphore(_verification_limit)
+    with _verifier_guard:
+        old, _verifier = _verifier, None
+    if old is not None:
+        old.shutdown(wait=False)
+
+
+def _lower_priority() -> None:
+    # Not POSIX, or not allowed: verify at the normal priority.
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), VERIFY_NICENESS)
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _verifier
+    with _verifier_guard:
+        if _verifier is None:
+            # As many threads as verifications may run at once (the semaphore); made after a fork.
+            _verifier = ThreadPoolExecutor(
+                _verification_limit, thread_name_prefix="password-check", initializer=_lower_priority
+            )
+        return _verifier
+
+
+def _check(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
 
 
 def _verify(password_hash: str, password: str) -> bool:
     if not _verifications.acquire(timeout=VERIFY_WAIT_SECONDS):
         raise LoginThrottled("登录请求过多，请稍后再试", retry_after=5)
     try:
-        return _hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
+        return _pool().submit(_check, password_hash, password).result()
     finally:
         _verifications.release()
+
+
+def _plain_read(session: Session, keys: list[str], username: str) -> tuple[list[dt.datetime | None], str | None]:
+    """The delays running for ``keys`` and the account's password hash, read on a connection of its
+    own in a transaction that takes no lock (see core.db's BEGIN)."""
+    table, accounts = LoginThrottle.__table__, Account.__table__
+    with session.get_bind().execution_options(sqlite_begin="deferred").connect() as connection:
+        delays = list(connection.scalars(select(table.c.locked_until).where(table.c.username.in_(keys))))
+        password_hash = connection.scalar(select(accounts.c.password_hash).where(accounts.c.username == username))
+    return delays, password_hash
+
+
+def _refuse_while_delayed(locked_until: list[dt.datetime | None], now: dt.datetime) -> None:
+    waits = [until for until in locked_until if until and until > now]
+    if waits:
+        seconds = max(1, int((max(waits) - now).total_seconds()) + 1)
+        raise LoginThrottled(f"登录失败次数过多，请 {max(1, (seconds + 59) // 60)} 分钟后再试", retry_after=seconds)
 
 
 def authenticate(
@@ -134,16 +189,21 @@ def authenticate(
     """
     now = now or utcnow()
     username = normalise_username(username or "")[:64]
-    pair, by_address = _throttle_rows(
-        session, [_throttle_key("account", username, address), _throttle_key("address", address)], now
-    )
-    waits = [row.locked_until for row in (pair, by_address) if row.locked_until and row.locked_until > now]
-    if waits:
-        seconds = max(1, int((max(waits) - now).total_seconds()) + 1)
-        raise LoginThrottled(f"登录失败次数过多，请 {max(1, (seconds + 59) // 60)} 分钟后再试", retry_after=seconds)
+    keys = [_throttle_key("account", username, address), _throttle_key("address", address)]
+    # The password is verified before any lock is taken: Argon2 takes a tenth of a second, and a lock
+    # held meanwhile (FOR UPDATE on the counters; on SQLite the write lock of the whole database)
+    # made every other login, and on SQLite every writing request, wait behind it. A flood from one
+    # address meets its running delay here, from the plain read, and costs no verification at all.
+    delays, password_hash = _plain_read(session, keys, username)
+    _refuse_while_delayed(delays, now)
+    ok = _verify(password_hash or _DUMMY_HASH, password or "") and password_hash is not None
+    pair, by_address = _throttle_rows(session, keys, now)
+    # A delay that started meanwhile refuses even the right password, so a burst of guesses learns
+    # nothing beyond the attempts counted one after another under the lock, as before.
+    _refuse_while_delayed([row.locked_until for row in (pair, by_address)], now)
     account = session.scalars(select(Account).where(Account.username == username).options(WITH_ROLES)).unique().first()
-    ok = _verify(account.password_hash if account else _DUMMY_HASH, password or "")
-    ok = ok and account is not None and account.is_active
+    # The hash verified is still the account's (its password was not changed in between).
+    ok = ok and account is not None and account.password_hash == password_hash and account.is_active
     if not ok:
         for row, free in ((pair, FREE_PER_ACCOUNT), (by_address, FREE_PER_ADDRESS)):
             if now - row.window_started_at > MAX_DELAY * 4:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import multiprocessing
 import os
+from collections.abc import Callable
 
 from flask import Flask
 
@@ -33,9 +34,20 @@ def _freeze() -> None:
     gc.freeze()
 
 
-def serve(app: Flask, *, host: str, port: int, threads: int, workers: int = 1, scheduler: bool = True) -> None:
+def serve(
+    app: Flask | None,
+    *,
+    host: str,
+    port: int,
+    threads: int,
+    workers: int = 1,
+    scheduler: bool = True,
+    factory: Callable[[], Flask] | None = None,
+) -> None:
+    """Serve ``app``; with ``workers > 1`` each worker builds its own from ``factory`` (default
+    ``create_app``), since an app object and its connection pool must not cross a fork."""
     if workers > 1:
-        _serve_prefork(host=host, port=port, threads=threads, workers=workers, scheduler=scheduler)
+        _serve_prefork(host=host, port=port, threads=threads, workers=workers, scheduler=scheduler, factory=factory)
         return
     import waitress
 
@@ -46,7 +58,12 @@ def serve(app: Flask, *, host: str, port: int, threads: int, workers: int = 1, s
         background = start_background(app)
     try:
         _freeze()
-        waitress.serve(app, host=host, port=port, threads=threads, ident="admission")
+        # waitress drops X-Forwarded-* unless told otherwise; behind a proxy we were told about
+        # (ADMISSION_TRUSTED_PROXIES) ProxyFix reads them, else every visitor would be the proxy's
+        # address, and one address's login delay and rate limits everyone's.
+        trusts_proxies = bool(app.config.get("TRUSTED_PROXIES"))
+        waitress.serve(app, host=host, port=port, threads=threads, ident="admission",
+                       clear_untrusted_proxy_headers=not trusts_proxies)  # fmt: skip
     finally:
         if background is not None:
             background.shutdown(wait=False)
@@ -59,7 +76,9 @@ def _scheduler_process() -> None:
     run_forever(create_app())
 
 
-def _serve_prefork(*, host: str, port: int, threads: int, workers: int, scheduler: bool) -> None:
+def _serve_prefork(
+    *, host: str, port: int, threads: int, workers: int, scheduler: bool, factory: Callable[[], Flask] | None
+) -> None:
     from gunicorn.app.base import BaseApplication
 
     class PreforkServer(BaseApplication):
@@ -80,9 +99,12 @@ def _serve_prefork(*, host: str, port: int, threads: int, workers: int, schedule
                 self.cfg.set(key, value)
 
         def load(self):
-            from admission import create_app
+            if factory is None:
+                from admission import create_app
 
-            app = create_app()
+                app = create_app()
+            else:
+                app = factory()
             _freeze()
             return app
 
