@@ -71,6 +71,21 @@ def test_the_secretariat_answers_each_objection_on_its_form_and_the_release_publ
     assert "征求 221 个村（社区）" in public and "县农业农村局统一配发保洁工具" in public
 
 
+def test_a_township_with_many_objecting_villages_lists_its_first_and_counts_the_rest(demo_app, monkeypatch):
+    """A province-wide consultation brings thousands of objecting villages: the form stays readable."""
+    from admission.applications import objections
+
+    monkeypatch.setattr(objections, "OPINIONS_SHOWN", 1)
+    api = Api(demo_app)
+    app_id = _in_re_review(api)
+    page = main(signed_in(demo_app, "bb").get(f"/applications/{app_id}"))
+    form = next(f for f in page.find_all("form") if f.attrs["action"].endswith("respond_to_objections"))
+    listed = form.find("fieldset", cls="objection").find("ul", cls="opinions").find_all("li")
+    # Villages in code order: 东姚庄村 (sgz-dyz) first, 三管村 (sgz-sg) counted.
+    assert len(listed) == 2 and "东姚庄村" in listed[0].text and "三管村" not in listed[0].text
+    assert "另有 1 个村（社区）提出意见" in listed[1].text
+
+
 def test_a_reply_made_before_capacity_was_recorded_reads_not_recorded(demo_app):
     """Replies from before migration 0008 have no capacity or deciding body: the township reads 未记录."""
     from sqlalchemy import update

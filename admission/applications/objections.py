@@ -21,6 +21,8 @@ from admission.errors import Conflict, Invalid
 OBJECTING_OPINIONS = (Opinion.DISAGREE, Opinion.AGREE_WITH_CONDITIONS)
 # A village that cannot, or only with support, take the duty on objects too (充分兼顾承接能力).
 OBJECTING_CAPACITY = (Capacity.UNABLE, Capacity.WITH_SUPPORT)
+# Objecting villages listed per township in the form that answers objections.
+OPINIONS_SHOWN = 10
 
 
 # ----------------------------------------------------------------------------- the review round
@@ -144,7 +146,7 @@ def _consultation_objections(session: Session, ids, detail: bool) -> list[dict]:
     rows = session.execute(
         _current_round(request, ids).with_only_columns(
             request.application_id, Unit.id, Unit.code, Unit.name,
-            *(func.sum(case((c, 1), else_=0)).label(k) for k, c in counted.items()),
+            *(func.sum(case((c, 1), else_=0)).label(k) for k, c in counted.items()), func.count().label("villages"),
         )
         .join(Unit, Unit.id == request.township_id).where(*where)
         .group_by(request.application_id, Unit.id, Unit.code, Unit.name).order_by(Unit.code)
@@ -152,12 +154,18 @@ def _consultation_objections(session: Session, ids, detail: bool) -> list[dict]:
     opinions: dict[tuple[int, int], list[dict]] = {}
     if detail and rows:
         village = Unit.__table__.alias("village")
-        for r in session.execute(
+        # A province-wide consultation can bring thousands of objecting villages: each township shows
+        # its first few on the page, and how many more there are.
+        rank = func.row_number().over(
+            partition_by=(request.application_id, request.township_id), order_by=village.c.code
+        )
+        ranked = (
             _current_round(request, ids).with_only_columns(
                 request.application_id, request.township_id, village.c.code, village.c.name, request.opinion,
-                request.comment, request.capacity,
-            ).join(village, village.c.id == request.village_id).where(*where).order_by(village.c.code)
-        ):  # fmt: skip
+                request.comment, request.capacity, rank.label("rank"),
+            ).join(village, village.c.id == request.village_id).where(*where)
+        ).subquery()  # fmt: skip
+        for r in session.execute(select(ranked).where(ranked.c.rank <= OPINIONS_SHOWN).order_by(ranked.c.code)):
             opinions.setdefault((r.application_id, r.township_id), []).append(
                 {"unit": r.code, "unit_name": r.name, "opinion": r.opinion, "comment": r.comment,
                  "capacity": r.capacity}
@@ -173,7 +181,8 @@ def _consultation_objections(session: Session, ids, detail: bool) -> list[dict]:
          "kind": "consultation",
          "summary": "所辖村（社区）" + "，".join(f"{getattr(r, key)} 个{label}" for key, label in labels
                                           if getattr(r, key)),
-         "opinions": opinions.get((r.application_id, r.id), [])}
+         "opinions": opinions.get((r.application_id, r.id), []),
+         "more_opinions": max(r.villages - OPINIONS_SHOWN, 0)}
         for r in rows
     ]  # fmt: skip
 
@@ -195,6 +204,7 @@ def objections_of(session: Session, ids, *, detail: bool = False) -> dict[int, l
             item.pop("application_id")
             if not detail:
                 item.pop("opinions")
+                item.pop("more_opinions", None)
     return result
 
 

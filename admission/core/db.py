@@ -22,7 +22,11 @@ def make_engine(url: str) -> Engine:
 
             Path(database).parent.mkdir(parents=True, exist_ok=True)
             private_file(database)  # SQLite gives its -wal and -shm files the same mode
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        # As many pooled connections as a worker has threads: beyond the pool, each request would
+        # open (and set up) a connection of its own and close it again.
+        engine = create_engine(
+            url, connect_args={"timeout": 30, "check_same_thread": False}, pool_size=10, max_overflow=10
+        )
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):
