@@ -12,6 +12,7 @@ from wtforms.fields.choices import SelectChoice
 from admission.accounts.models import Unit
 from admission.applications import access, stages
 from admission.applications import operations as ops
+from admission.applications.enums import ObjectionResponse
 from admission.applications.models import KINDS, Application
 from admission.applications.presenter import consultation_for, objections_for, offered_actions
 from admission.applications.schemas import ACTION_SCHEMAS, ApplicationBodySchema
@@ -233,6 +234,8 @@ def _actions(session, application: Application, actions: list[str], day) -> dict
     return {
         "actions": actions, "labels": ACTION_LABELS, "comment_required": COMMENT_REQUIRED,
         "objections_detail": objections_detail,
+        # Translated once for the whole form (a province's has a select per township).
+        "objection_choices": [(value, str(label)) for value, label in ObjectionResponse.choices()],
         "member_units": member_units, "meetings": meetings,
         "can_edit": access.can_edit(current_user, application), "today": day,
         "own_answer": stages.own_answer(session, current_user, application, actions),
