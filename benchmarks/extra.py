@@ -84,7 +84,8 @@ def _probe(port: int, path: str, headers: dict) -> tuple[int, str | None]:
         return exc.code, exc.headers.get("ETag")
 
 
-def _with_ceiling(measured: dict, scenarios: list[dict]) -> dict:
+def with_ceiling(measured: dict, scenarios: list[dict]) -> dict:
+    """Each scenario's ratio to the mean of the server's hello runs (measured first and last)."""
     hellos = [measured[s["name"]]["rps"] for s in scenarios
               if s["path"] == HELLO_PATH and "rps" in measured.get(s["name"], {})]  # fmt: skip
     ceiling = sum(hellos) / len(hellos) if hellos else None
@@ -93,6 +94,7 @@ def _with_ceiling(measured: dict, scenarios: list[dict]) -> dict:
         entry["group"] = scenario.get("group", "ceiling")
         if ceiling and "rps" in entry:
             entry["ratio"] = round(entry["rps"] / ceiling, 4)
+            entry["ceiling_rps"] = round(ceiling, 1)
     return {"ceiling_rps": round(ceiling, 1) if ceiling else None, "scenarios": measured}
 
 
@@ -153,7 +155,7 @@ def measure(server, scenarios: list[dict], spec_base: dict, duration: float, war
     else:
         result = _by_load(server, scenarios, spec_base, duration, warmup, workdir)
         tool = "load.py"
-    return _with_ceiling(result, scenarios) | {"tool": tool, "duration_s": duration}
+    return with_ceiling(result, scenarios) | {"tool": tool, "duration_s": duration}
 
 
 def workers(start_server, spec_base: dict, duration: float, warmup: float, workdir: str, log) -> dict:

@@ -42,12 +42,7 @@ def _fanout_applies(run) -> bool:
     return run["scale"] == FANOUT_TARGET_SCALE
 
 
-def _fmt(value, digits=1):
-    if value is None:
-        return "–"
-    if isinstance(value, float):
-        return f"{value:,.{digits}f}"
-    return f"{value:,}"
+_fmt = report_extra.fmt
 
 
 def _safe(fn, run) -> str:

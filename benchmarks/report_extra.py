@@ -10,7 +10,7 @@ STATISTICS_COLD_CPU_TARGET_MS = 50.0
 FLOOD_P99_TARGET_MS = 100.0
 
 
-def _fmt(value, digits=1):
+def fmt(value, digits=1):
     if value is None:
         return "–"
     if isinstance(value, float):
@@ -30,7 +30,7 @@ def same_server_table(runs: dict, order: list[str]) -> list[str]:
             continue
         lines += [
             f"**{key}** — measured with `{suite['tool']}`, {suite['duration_s']} s each; ceiling "
-            f"{_fmt(suite['ceiling_rps'])} req/s (mean of the two hello runs)",
+            f"{fmt(suite['ceiling_rps'])} req/s (mean of the two hello runs)",
             "",
             "| page | req/s | × ceiling | target | p50 ms | p99 ms | server CPU ms/req | server CPU (cores) | bad |",
             "|---|---|---|---|---|---|---|---|---|",
@@ -47,9 +47,9 @@ def same_server_table(runs: dict, order: list[str]) -> list[str]:
             bad = (entry.get("non_2xx_3xx", 0) + entry.get("socket_errors", 0) + entry.get("unexpected_status", 0)
                    + entry.get("errors", 0))  # fmt: skip
             lines.append(
-                f"| {name} | {_fmt(entry['rps'])} | {_fmt(ratio, 3)} | {verdict} | {_fmt(entry.get('p50_ms'), 2)} | "
-                f"{_fmt(entry.get('p99_ms'), 2)} | {_fmt(entry.get('server_cpu_ms_per_request'), 2)} | "
-                f"{_fmt(entry.get('server_cpu_utilisation'), 2)} | {bad} |"
+                f"| {name} | {fmt(entry['rps'])} | {fmt(ratio, 3)} | {verdict} | {fmt(entry.get('p50_ms'), 2)} | "
+                f"{fmt(entry.get('p99_ms'), 2)} | {fmt(entry.get('server_cpu_ms_per_request'), 2)} | "
+                f"{fmt(entry.get('server_cpu_utilisation'), 2)} | {bad} |"
             )
         lines.append("")
     return lines
@@ -64,7 +64,7 @@ def workers_table(runs: dict, order: list[str]) -> list[str]:
         one, two = w["by_workers"]["1"], w["by_workers"]["2"]
         lines += [
             f"**{key}** — `{one['tool']}`, {one['duration_s']} s each, {w['cpus']} CPUs; ceilings "
-            f"{_fmt(one['ceiling_rps'])} (1 worker) and {_fmt(two['ceiling_rps'])} req/s (2 workers)",
+            f"{fmt(one['ceiling_rps'])} (1 worker) and {fmt(two['ceiling_rps'])} req/s (2 workers)",
             "",
             "| page | 1 worker req/s | × its ceiling | 2 workers req/s | × its ceiling | 2 ÷ 1 | target | "
             "p99 ms (1 → 2) | server CPU cores (1 → 2) |",
@@ -77,10 +77,10 @@ def workers_table(runs: dict, order: list[str]) -> list[str]:
             if scale is not None and a.get("group") in ("public", "auth"):
                 verdict = f"≥ {WORKER_SCALING_TARGET} {_mark(scale >= WORKER_SCALING_TARGET)}"
             lines.append(
-                f"| {name} | {_fmt(a.get('rps'))} | {_fmt(a.get('ratio'), 3)} | {_fmt(b.get('rps'))} | "
-                f"{_fmt(b.get('ratio'), 3)} | {_fmt(scale, 2)} | {verdict} | "
-                f"{_fmt(a.get('p99_ms'), 1)} → {_fmt(b.get('p99_ms'), 1)} | "
-                f"{_fmt(a.get('server_cpu_utilisation'), 2)} → {_fmt(b.get('server_cpu_utilisation'), 2)} |"
+                f"| {name} | {fmt(a.get('rps'))} | {fmt(a.get('ratio'), 3)} | {fmt(b.get('rps'))} | "
+                f"{fmt(b.get('ratio'), 3)} | {fmt(scale, 2)} | {verdict} | "
+                f"{fmt(a.get('p99_ms'), 1)} → {fmt(b.get('p99_ms'), 1)} | "
+                f"{fmt(a.get('server_cpu_utilisation'), 2)} → {fmt(b.get('server_cpu_utilisation'), 2)} |"
             )
         lines.append("")
     return lines
@@ -106,11 +106,11 @@ def flood_table(runs: dict, order: list[str]) -> list[str]:
             f = entry.get("flood") or {}
             p99 = entry["p99_ms"]
             verdict = f"< {FLOOD_P99_TARGET_MS:.0f} {_mark(p99 < FLOOD_P99_TARGET_MS)}" if f else "(no flood)"
-            answered = f"{_fmt(f.get('answered'))} ({_fmt(f.get('rps'))})" if f else "–"
+            answered = f"{fmt(f.get('answered'))} ({fmt(f.get('rps'))})" if f else "–"
             statuses = ", ".join(f"{s}: {n}" for s, n in (f.get("statuses") or {}).items()) or f.get("error", "–")
             lines.append(
-                f"| {name} | {entry['requests']} | {_fmt(entry['p50_ms'], 1)} | {_fmt(entry['p95_ms'], 1)} | "
-                f"{_fmt(p99, 1)} | {verdict} | {answered} | {statuses} |"
+                f"| {name} | {entry['requests']} | {fmt(entry['p50_ms'], 1)} | {fmt(entry['p95_ms'], 1)} | "
+                f"{fmt(p99, 1)} | {verdict} | {answered} | {statuses} |"
             )
         lines.append("")
     return lines

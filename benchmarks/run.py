@@ -208,19 +208,11 @@ def _load(url: str, ids: dict, workdir: str, duration: float, warmup: float, sce
         server.stop()
     with open(out_path, encoding="utf-8") as f:
         measured = json.load(f)
-    hellos = [
-        measured[s["name"]]["rps"]
-        for s in scenarios
-        if s["path"] == HELLO_PATH and "rps" in measured.get(s["name"], {})
-    ]
-    ceiling = sum(hellos) / len(hellos) if hellos else None
-    for scenario in scenarios:
-        entry = measured.get(scenario["name"], {})
-        entry["group"] = scenario.get("group", "ceiling")
-        if ceiling and "rps" in entry:
-            entry["ratio"] = round(entry["rps"] / ceiling, 4)
-            entry["ceiling_rps"] = round(ceiling, 1)
-            log(f"    {scenario['name']:<50} {entry['ratio']:7.3f} x ceiling ({ceiling:.0f} req/s)")
+    ranked = extra.with_ceiling(measured, scenarios)
+    ceiling = ranked["ceiling_rps"]
+    for name, entry in ranked["scenarios"].items():
+        if "ratio" in entry:
+            log(f"    {name:<50} {entry['ratio']:7.3f} x ceiling ({ceiling:.0f} req/s)")
     return {"ceiling": ceiling, "scenarios": measured, "after": more.get("after"), "errors": more.get("errors")}
 
 

@@ -295,3 +295,20 @@ def test_the_openapi_document_lists_the_oversight_paths(api):
     ]  # fmt: skip
     assert [p for p in expected if p not in paths] == []
     assert "security" not in paths["/reports"]["post"] and "429" in paths["/reports"]["post"]["responses"]
+
+
+def test_the_due_date_the_sweep_selects_by_is_the_one_each_report_shows(api):
+    """The scheduler filters open reports by ``Report.due`` in SQL: it must name, for every state,
+    the same date as the report itself."""
+    app = api.app
+    ids = [report(api)["id"] for _ in range(3)]
+    act(api, ids[1], "accept", "jwjw")
+    act(api, ids[2], "accept", "jwjw")
+    act(api, ids[2], "ask_department", "jwjw", question="请说明",
+        due=(dt.date.today() + dt.timedelta(days=9)).isoformat())  # fmt: skip
+    with app.app_context():
+        session = get_session()
+        reports = session.scalars(select(Report).where(Report.id.in_(ids))).all()
+        assert {r.state for r in reports} == {"received", "accepted", "awaiting_department"}
+        for r in reports:
+            assert session.scalar(select(Report.due).where(Report.id == r.id)) == r.due is not None

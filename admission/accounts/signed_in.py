@@ -43,8 +43,8 @@ def _statement() -> Select:
     )
 
 
-def _loaded(session: Session, cls, values: dict):
-    """An instance of ``cls`` holding ``values`` as its database state, persistent in ``session``."""
+def _loaded(cls, values: dict):
+    """An instance of ``cls`` holding ``values`` as its database state, detached until added to a session."""
     mapper = inspect(cls)
     obj = mapper.class_manager.new_instance()
     for attr in mapper.column_attrs:
@@ -61,11 +61,11 @@ def load(session: Session, account_id: int) -> tuple[Account, int] | None:
     known = session.identity_map.get(inspect(Account).identity_key_from_primary_key([account_id]))
     if known is not None:  # already read in this session (a CLI context, a test): keep that copy
         return known, row["unread"]
-    unit = _loaded(session, Unit, {k[2:]: v for k, v in row.items() if k.startswith("u_")})
+    unit = _loaded(Unit, {k[2:]: v for k, v in row.items() if k.startswith("u_")})
     roles = sorted(row["roles"].split(ROLES_SEPARATOR)) if row["roles"] else []
-    role_rows = [_loaded(session, UnitRole, {"unit_id": unit.id, "role": role}) for role in roles]
+    role_rows = [_loaded(UnitRole, {"unit_id": unit.id, "role": role}) for role in roles]
     set_committed_value(unit, "role_rows", role_rows)
-    account = _loaded(session, Account, {k[2:]: v for k, v in row.items() if k.startswith("a_")})
+    account = _loaded(Account, {k[2:]: v for k, v in row.items() if k.startswith("a_")})
     set_committed_value(account, "unit", unit)
     session.add(account)
     return account, row["unread"]

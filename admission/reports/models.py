@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, case
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from admission.accounts.models import Unit
@@ -53,7 +54,7 @@ class Report(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
-    @property
+    @hybrid_property
     def due(self) -> dt.date | None:
         """The due date of the step the report waits for."""
         if self.state == "received":
@@ -63,6 +64,16 @@ class Report(Base):
         if self.state == "accepted":
             return self.conclude_due
         return None
+
+    @due.inplace.expression
+    @classmethod
+    def _due_expression(cls):
+        # The same rule in SQL, for the scheduler's sweep over every open report.
+        return case(
+            (cls.state == "received", cls.accept_due),
+            (cls.state == "awaiting_department", cls.department_due),
+            (cls.state == "accepted", cls.conclude_due),
+        )
 
     @property
     def department_name(self) -> str | None:

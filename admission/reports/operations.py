@@ -14,7 +14,7 @@ import hmac
 import secrets
 
 from flask import current_app
-from sqlalchemy import case, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -223,11 +223,7 @@ def sweep(session: Session, now: dt.datetime) -> str:
     # Only the reports a reminder or an escalation can concern today: a province holds tens of
     # thousands open, and this runs every minute. The window is wider than the offsets (working
     # days); the exact test below decides.
-    due = case(
-        (Report.state == "received", Report.accept_due),
-        (Report.state == "awaiting_department", Report.department_due),
-        (Report.state == "accepted", Report.conclude_due),
-    )
+    due = Report.due
     horizon = add_working_days(today, max(offsets, default=0)) + dt.timedelta(days=7)
     missed = (due < today) & (Report.escalated_due.is_(None) | (Report.escalated_due != due))
     open_reports = session.scalars(
